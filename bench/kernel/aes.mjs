@@ -1,0 +1,2 @@
+// Benchmark cases for the aes family; see README.md for the shape.
+export const cases = [];

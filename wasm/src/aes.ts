@@ -1,0 +1,2 @@
+// placeholder: filled in by the aes work
+export {};
