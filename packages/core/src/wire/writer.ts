@@ -92,8 +92,8 @@ export class SshWriter {
 export function mpintBytes(v: bigint): Uint8Array {
   if (v === 0n) return new Uint8Array(0);
   // Smallest len with -2^(8len-1) <= v < 2^(8len-1).
-  let len = 1;
-  while (v >= 1n << BigInt(8 * len - 1) || v < -(1n << BigInt(8 * len - 1))) len++;
+  const m = v < 0n ? -v - 1n : v; // magnitude bits that must sit below the sign bit
+  const len = (m === 0n ? 0 : m.toString(2).length >> 3) + 1;
   let t = v < 0n ? (1n << BigInt(8 * len)) + v : v;
   const out = new Uint8Array(len);
   for (let i = len - 1; i >= 0; i--) {
