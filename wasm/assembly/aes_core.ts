@@ -37,7 +37,7 @@ let sbKeysReady = false;
 
 // @ts-ignore: decorator
 @inline function rot1(x: v128): v128 { // byte 4c+r <- byte 4c+(r+1)%4 (row rotate inside columns)
-  return i8x16.shuffle(x, x, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+  return i8x16.swizzle(x, i8x16(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
 }
 // @ts-ignore: decorator
 @inline function rot2(x: v128): v128 { // byte 4c+r <- byte 4c+(r+2)%4
@@ -45,7 +45,7 @@ let sbKeysReady = false;
 }
 // @ts-ignore: decorator
 @inline function shiftRows(x: v128): v128 { // FIPS-197 5.1.2: byte 4c+r <- byte 4((c+r)%4)+r
-  return i8x16.shuffle(x, x, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+  return i8x16.swizzle(x, i8x16(0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11));
 }
 
 /**
