@@ -138,11 +138,12 @@ const GCM_CLEN: usize = 3408;   // u64: text bytes so far
 const GCM_INVOC: usize = 3416;  // u64: SSH invocation counter (RFC 5647 7.1), as a number
 const GCM_FIXED: usize = 3424;  // 4 bytes: SSH fixed field of the IV
 
-// Scratch for the packet path: the first GHASH group (AAD block + up to 7 blocks + length
-// block), the computed tag, and the length block.
+// Scratch: the first GHASH group of a packet (AAD block + up to 7 blocks + length block), the
+// computed tag, the length block, and the last partial batch (up to 8 blocks + length block).
 const GROUP: usize = memory.data(160, 16);
 const TAG: usize = memory.data(16, 16);
 const LENBLK: usize = memory.data(16, 16);
+const TAIL: usize = memory.data(144, 16);
 
 /** Writes 8 GCM counter blocks: J0's 12-byte prefix then big-endian ctr, ctr+1, ... (inc32). */
 // @ts-ignore: decorator
@@ -165,9 +166,10 @@ const LENBLK: usize = memory.data(16, 16);
 /**
  * CTR-encrypts or -decrypts len bytes at p starting at counter ctr, hashing the ciphertext into
  * the GHASH state (before decrypting, after encrypting) eight blocks at a time while they are
- * in cache. Only the final call of a message may have len % 16 != 0. Returns the next counter.
+ * in cache. Only the final call of a message may have len % 16 != 0. With withLength, the
+ * length block already in LENBLK is hashed last. Returns the next counter.
  */
-function gcmCryptHash(ctx: usize, p: usize, len: usize, ctr: u32, decrypt: bool): u32 {
+function gcmCryptHash(ctx: usize, p: usize, len: usize, ctr: u32, decrypt: bool, withLength: bool): u32 {
   const nr = <i32>load<u32>(ctx + CTR_NR);
   const rk = ctx + CTR_RK;
   const acc = ctx + GCM_ACC;
@@ -184,12 +186,21 @@ function gcmCryptHash(ctx: usize, p: usize, len: usize, ctr: u32, decrypt: bool)
     p += 128; len -= 128; ctr += 8;
   }
   if (len) {
+    // Last, partial batch: its ciphertext (zero-padded to whole blocks) and, at the end of a
+    // message, the length block go through GHASH together.
     gcmCounters(prefix, ctr);
     aesEncrypt8(rk, nr, CTR_BUF, CTR_BUF);
-    if (decrypt) ghashBytes(acc, tbl, p, len);
+    const nb = (len + 15) >> 4;
+    zeroBlocks(TAIL, 144);
+    if (decrypt) copyBytes(TAIL, p, len);
     xorKeystream(p, CTR_BUF, len);
-    if (!decrypt) ghashBytes(acc, tbl, p, len);
-    ctr += <u32>((len + 15) >> 4);
+    if (!decrypt) copyBytes(TAIL, p, len);
+    if (withLength) v128.store(TAIL + (nb << 4), v128.load(LENBLK));
+    ghashBlocks(acc, tbl, TAIL, nb + <usize>withLength);
+    zeroBlocks(TAIL, 144);
+    ctr += <u32>nb;
+  } else if (withLength) {
+    ghashBlocks(acc, tbl, LENBLK, 1);
   }
   return ctr;
 }
@@ -258,7 +269,7 @@ export function gcm_aad(ctx: usize, ptr: usize, len: usize): void {
 
 /** Encrypts len bytes at ptr in place; only the last call may have len % 16 != 0. */
 export function gcm_encrypt(ctx: usize, ptr: usize, len: usize): void {
-  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), false));
+  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), false, false));
   store<u64>(ctx + GCM_CLEN, load<u64>(ctx + GCM_CLEN) + <u64>len);
   zeroBlocks(CTR_BUF, 128);
   ghashWipe();
@@ -266,7 +277,7 @@ export function gcm_encrypt(ctx: usize, ptr: usize, len: usize): void {
 
 /** Decrypts len bytes at ptr in place (hashing the ciphertext); only the last call may have len % 16 != 0. */
 export function gcm_decrypt(ctx: usize, ptr: usize, len: usize): void {
-  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), true));
+  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), true, false));
   store<u64>(ctx + GCM_CLEN, load<u64>(ctx + GCM_CLEN) + <u64>len);
   zeroBlocks(CTR_BUF, 128);
   ghashWipe();
@@ -347,9 +358,8 @@ function gcmPacket(ctx: usize, ptr: usize, packetLen: usize, decrypt: bool): voi
   }
   ghashBlocks(acc, tbl, GROUP, nb);
   if (!last) {
-    gcmCryptHash(ctx, text + 112, len - 112, 9, decrypt);
     lengthBlock(4, <u64>len);
-    ghashBlocks(acc, tbl, LENBLK, 1);
+    gcmCryptHash(ctx, text + 112, len - 112, 9, decrypt, true);
   }
   v128.store(TAG, v128.xor(v128.load(acc), ej0));
   zeroBlocks(CTR_BUF, 128);
