@@ -21,7 +21,7 @@ const CTR_BUF: usize = memory.data(128, 64);
 
 // @ts-ignore: decorator
 @inline function bswapLanes(v: v128): v128 { // each u64 lane to big-endian bytes
-  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+  return i8x16.swizzle(v, i8x16(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8));
 }
 
 /** Writes the 8 counter blocks (hi:lo) + 0..7 as big-endian 16-byte blocks into CTR_BUF. */
