@@ -137,6 +137,7 @@ const GCM_ALEN: usize = 3400;   // u64: AAD bytes so far
 const GCM_CLEN: usize = 3408;   // u64: text bytes so far
 const GCM_INVOC: usize = 3416;  // u64: SSH invocation counter (RFC 5647 7.1), as a number
 const GCM_FIXED: usize = 3424;  // 4 bytes: SSH fixed field of the IV
+// ctx + 3584 .. 3632 is left free: the TS wrapper stages init arguments (key, IV) there.
 
 // Scratch: the first GHASH group of a packet (AAD block + up to 7 blocks + length block), the
 // computed tag, the length block, and the last partial batch (up to 8 blocks + length block).
