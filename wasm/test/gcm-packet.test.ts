@@ -135,6 +135,16 @@ describe('AesGcmPacketCipher', () => {
     rx.dispose();
   });
 
+  it('does not overwrite a packet laid out in the shared IO buffer when another cipher is created', () => {
+    const { tx } = pair(16, 'shared-io');
+    const p = packet('shared-io/1', 64);
+    tx.ioView.set(p);
+    const other = new AesGcmPacketCipher(bytes('other/key', 32), bytes('other/iv', 12));
+    const stream = new AesGcmPacketCipher(bytes('other/key2', 16), bytes('other/iv2', 12));
+    expect(hex(tx.ioView.slice(0, p.length))).toBe(hex(p));
+    for (const c of [tx, other, stream]) c.dispose();
+  });
+
   it('rejects bad keys, IVs and packet lengths with clear errors, and use after dispose', () => {
     expect(() => new AesGcmPacketCipher(new Uint8Array(24), new Uint8Array(12))).toThrow(/key must be 16 or 32 bytes, got 24/);
     expect(() => new AesGcmPacketCipher(new Uint8Array(16), new Uint8Array(16))).toThrow(/iv must be 12 bytes, got 16/);
