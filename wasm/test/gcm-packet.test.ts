@@ -59,7 +59,7 @@ describe('AesGcmPacketCipher', () => {
   it('opens what it seals, for sizes from one block up to 70,000 bytes, both key sizes', () => {
     for (const keyLen of [16, 32]) {
       const { tx, rx } = pair(keyLen, `roundtrip${keyLen}`);
-      const sizes = [16, 32, 48, 64, 96, 112, 128, 144, 256, 1024, 4096, 32768, 65536, 70000 - (70000 % 16)];
+      const sizes = [16, 32, 48, 64, 96, 112, 128, 144, 256, 1024, 4096, 32768, 65536, 70000 - (70000 % 16), 262144];
       for (const [i, n] of sizes.entries()) {
         const p = packet(`rt${keyLen}/${i}`, n);
         const wire = seal(tx, p);
@@ -94,6 +94,24 @@ describe('AesGcmPacketCipher', () => {
       tx.dispose();
       rx.dispose();
     }
+  });
+
+  it('also handles texts that are not a multiple of 16 bytes exactly as AES-GCM does (node:crypto)', () => {
+    const { key, iv, tx, rx } = pair(32, 'odd');
+    const start = new DataView(iv.buffer).getBigUint64(4);
+    for (const [k, n] of [1, 5, 15, 17, 100, 111, 113, 127, 129, 1000].entries()) {
+      const p = bytes(`odd/${k}`, 4 + n);
+      const ivk = Buffer.from(iv);
+      ivk.writeBigUInt64BE((start + BigInt(k)) & 0xffffffffffffffffn, 4);
+      const c = createCipheriv('aes-256-gcm', key, ivk);
+      c.setAAD(p.subarray(0, 4));
+      const expected = Buffer.concat([p.subarray(0, 4), c.update(p.subarray(4)), c.final(), c.getAuthTag()]);
+      const wire = seal(tx, p);
+      expect(hex(wire), `text ${n}`).toBe(expected.toString('hex'));
+      expect(hex(open(rx, wire)), `text ${n}`).toBe(hex(p));
+    }
+    tx.dispose();
+    rx.dispose();
   });
 
   it('refuses a packet with any single byte changed (every byte of small packets, sampled for large)', () => {
