@@ -5,7 +5,7 @@
 //   - chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305) as fused in-place
 //     packet operations: one call seals, reads the length of, or opens one SSH packet.
 // Primitives live in chacha_core.ts (ChaCha20) and poly1305.ts (Poly1305).
-import { setState, chachaXor, chacha4, chacha1, xorBytes, LANES, KS, ZERO } from './chacha_core';
+import { setState, chachaXor, chacha4, chacha1, xorBytes, zero, LANES, KS, ZERO } from './chacha_core';
 import { polyInit, polyUpdate, polyPad16, polyFinish, polyWipe, tagEqual, POLY_STATE_SIZE } from './poly1305';
 
 /** ChaCha20 state (16 words) for the one-shot stream, the AEAD and the SSH payload. */
@@ -37,7 +37,7 @@ export function chacha20_xor(keyPtr: usize, noncePtr: usize, nonceLen: u32, ctrL
     setState(W, keyPtr, ctrLo, ctrHi, load<u32>(noncePtr, 0), load<u32>(noncePtr, 4));
     chachaXor(W, ptr, ptr, len, true);
   }
-  memory.fill(W, 0, 64);
+  zero(W, 64);
 }
 
 /** Starts a Poly1305 MAC with the 32-byte one-time key at keyPtr. */
@@ -55,7 +55,7 @@ export function aead_init(keyPtr: usize, noncePtr: usize): void {
   setState(W, keyPtr, 0, load<u32>(noncePtr, 0), load<u32>(noncePtr, 4), load<u32>(noncePtr, 8));
   chacha1(W, KS);
   polyInit(POLY, KS);
-  memory.fill(KS, 0, 64);
+  zero(KS, 64);
   store<u32>(W, 1, 48); // payload starts at block 1
   store<u64>(AEAD_LENS, 0, 0);
   store<u64>(AEAD_LENS, 0, 8);
@@ -94,8 +94,8 @@ function aeadFinish(out: usize): void {
   polyPad16(POLY);
   polyUpdate(POLY, AEAD_LENS, 16);
   polyFinish(POLY, out);
-  memory.fill(W, 0, 64);
-  memory.fill(AEAD_LENS, 0, 16);
+  zero(W, 64);
+  zero(AEAD_LENS, 16);
 }
 
 /** Writes the 16-byte tag to outPtr and wipes the AEAD state. */
@@ -105,7 +105,7 @@ export function aead_tag(outPtr: usize): void { aeadFinish(outPtr); }
 export function aead_verify(tagPtr: usize): u32 {
   aeadFinish(TAG);
   const ok = tagEqual(TAG, tagPtr);
-  memory.fill(TAG, 0, 16);
+  zero(TAG, 16);
   return ok;
 }
 
@@ -116,7 +116,7 @@ export function aead_verify(tagPtr: usize): u32 {
 
 /** Stores the 64-byte key (K_2 || K_1) at keyPtr in the context slot ctx. */
 export function chachassh_init(ctx: usize, keyPtr: usize): void {
-  memory.copy(ctx, keyPtr, 64);
+  for (let i: usize = 0; i < 64; i += 16) v128.store(ctx + i, v128.load(keyPtr + i));
 }
 
 /**
@@ -148,7 +148,7 @@ function sshCrypt(ctx: usize, seq: u32, ptr: usize, n: usize): void {
   if (body > 128) {
     setState(W, ctx, 3, 0, 0, bswap<u32>(seq));
     chachaXor(W, ptr + 132, ptr + 132, body - 128, true);
-    memory.fill(W, 0, 64);
+    zero(W, 64);
   }
 }
 
@@ -160,8 +160,8 @@ export function chachassh_seal(ctx: usize, seq: u32, ptr: usize, n: usize): void
   sshHead(ctx, seq);
   polyInit(POLY_SSH, KS);
   sshCrypt(ctx, seq, ptr, n);
-  memory.fill(KS, 0, 256);
-  memory.fill(LANES, 0, 256);
+  zero(KS, 256);
+  zero(LANES, 256);
   polyUpdate(POLY_SSH, ptr, n);
   polyFinish(POLY_SSH, ptr + n);
 }
@@ -171,8 +171,8 @@ export function chachassh_length(ctx: usize, seq: u32, ptr: usize): u32 {
   setState(W, ctx + 32, 0, 0, 0, bswap<u32>(seq));
   chacha1(W, KS);
   const len = bswap<u32>(load<u32>(ptr) ^ load<u32>(KS));
-  memory.fill(KS, 0, 64);
-  memory.fill(W, 0, 64);
+  zero(KS, 64);
+  zero(W, 64);
   return len;
 }
 
@@ -187,9 +187,9 @@ export function chachassh_open(ctx: usize, seq: u32, ptr: usize, n: usize): u32 
   polyUpdate(POLY_SSH, ptr, n);
   polyFinish(POLY_SSH, TAG);
   const ok = tagEqual(TAG, ptr + n);
-  memory.fill(TAG, 0, 16);
+  zero(TAG, 16);
   if (ok) sshCrypt(ctx, seq, ptr, n);
-  memory.fill(KS, 0, 256);
-  memory.fill(LANES, 0, 256);
+  zero(KS, 256);
+  zero(LANES, 256);
   return ok;
 }

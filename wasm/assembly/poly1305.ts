@@ -16,6 +16,8 @@ export const POLY_STATE_SIZE: usize = 512;
 /** Messages shorter than this use the scalar path (the SIMD setup costs about three blocks). */
 export const POLY_SIMD_MIN: usize = 256;
 
+import { zero, copySmall } from './chacha_core';
+
 const M26: u64 = 0x3ffffff;
 
 /** Starts a MAC: clamps r from key[0..16), keeps s = key[16..32), h = 0. */
@@ -26,16 +28,20 @@ export function polyInit(st: usize, key: usize): void {
   const r2 = ((t1 >>> 20) | (t2 << 12)) & 0x3ffc0ff;
   const r3 = ((t2 >>> 14) | (t3 << 18)) & 0x3f03fff;
   const r4 = (t3 >>> 8) & 0x00fffff;
-  memory.fill(st, 0, 20);
+  zero(st, 16);
+  store<u32>(st, 0, 16);
   store<u32>(st, r0, 20); store<u32>(st, r1, 24); store<u32>(st, r2, 28); store<u32>(st, r3, 32); store<u32>(st, r4, 36);
   store<u32>(st, r1 * 5, 40); store<u32>(st, r2 * 5, 44); store<u32>(st, r3 * 5, 48); store<u32>(st, r4 * 5, 52);
-  memory.copy(st + 56, key + 16, 16);
+  v128.store(st, v128.load(key, 16), 56);
   store<u32>(st, 0, 72);
   store<u32>(st, 0, 76);
 }
 
 /** Wipes a state (keys, powers, accumulator). */
-export function polyWipe(st: usize): void { memory.fill(st, 0, POLY_STATE_SIZE); }
+export function polyWipe(st: usize): void {
+  if (load<u32>(st, 76)) zero(st + 128, POLY_STATE_SIZE - 128);
+  zero(st, 128);
+}
 
 /** out = a * b mod 2^130 - 5 for five-limb numbers at a, b (partially reduced: limbs < 2^26 + 2^12). */
 function mulLimbs(out: usize, a: usize, b: usize): void {
@@ -214,7 +220,7 @@ export function polyUpdate(st: usize, m: usize, len: usize): void {
   if (buffered) {
     let take: usize = 16 - buffered;
     if (take > len) take = len;
-    memory.copy(st + 80 + buffered, m, take);
+    copySmall(st + 80 + buffered, m, take);
     buffered += take; m += take; len -= take;
     if (buffered < 16) { store<u32>(st, <u32>buffered, 72); return; }
     polyBlocks(st, st + 80, 1, 1 << 24);
@@ -228,7 +234,7 @@ export function polyUpdate(st: usize, m: usize, len: usize): void {
   }
   const nb = len >> 4;
   if (nb) { polyBlocks(st, m, nb, 1 << 24); m += nb << 4; len -= nb << 4; }
-  if (len) memory.copy(st + 80, m, len);
+  copySmall(st + 80, m, len);
   store<u32>(st, <u32>len, 72);
 }
 
@@ -236,7 +242,7 @@ export function polyUpdate(st: usize, m: usize, len: usize): void {
 export function polyPad16(st: usize): void {
   const buffered = <usize>load<u32>(st, 72);
   if (!buffered) return;
-  memory.fill(st + 80 + buffered, 0, 16 - buffered);
+  for (let i = buffered; i < 16; i++) store<u8>(st + 80 + i, 0);
   polyBlocks(st, st + 80, 1, 1 << 24);
   store<u32>(st, 0, 72);
 }
@@ -247,7 +253,7 @@ export function polyFinish(st: usize, out: usize): void {
   if (buffered) {
     // final partial block: append 0x01, zero-fill, no 2^128 bit
     store<u8>(st + 80 + buffered, 1);
-    memory.fill(st + 81 + buffered, 0, 15 - buffered);
+    for (let i = buffered + 1; i < 16; i++) store<u8>(st + 80 + i, 0);
     polyBlocks(st, st + 80, 1, 0);
   }
   let h0 = load<u32>(st, 0), h1 = load<u32>(st, 4), h2 = load<u32>(st, 8), h3 = load<u32>(st, 12), h4 = load<u32>(st, 16);
