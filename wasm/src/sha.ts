@@ -52,7 +52,7 @@ function algInfo(alg: unknown): AlgInfo {
   return info;
 }
 
-interface Env { k: KernelInstance; ex: ShaExports; s: number }
+interface Env { k: KernelInstance; ex: ShaExports; s: number; fresh: Map<number, Uint8Array> }
 let env: Env | undefined;
 function getEnv(): Env {
   if (!env) {
@@ -61,7 +61,7 @@ function getEnv(): Env {
     if (ex.sha_ctx_bytes() !== CTX_BYTES || ex.hmac_key_bytes() !== HK_BYTES) {
       throw new Error('seashell kernel: sha context layout does not match this wrapper (rebuild the kernel)');
     }
-    env = { k, ex, s: ex.sha_scratch() >>> 0 };
+    env = { k, ex, s: ex.sha_scratch() >>> 0, fresh: new Map() };
   }
   return env;
 }
@@ -130,6 +130,22 @@ export function hmac(alg: HashAlgorithm, key: Uint8Array, msg: Uint8Array): Uint
   return out;
 }
 
+/**
+ * Checks an HMAC tag in constant time. The tag may be the full MAC or a truncation of it to at
+ * least half the MAC length and at least 10 bytes (RFC 2104 section 5); other lengths are rejected.
+ */
+export function hmacVerify(alg: HashAlgorithm, key: Uint8Array, msg: Uint8Array, tag: Uint8Array): boolean {
+  const info = algInfo(alg);
+  checkBytes('tag', tag);
+  const mac = hmac(info.name, key, msg);
+  const n = tag.length;
+  if (n > info.digestLength || n < Math.max(10, info.digestLength / 2)) return false;
+  let diff = 0;
+  for (let i = 0; i < n; i++) diff |= mac[i] ^ tag[i];
+  mac.fill(0);
+  return diff === 0;
+}
+
 /** Keys an HMAC into the scratch key area (s + HK_OFF), streaming keys longer than the IO buffer. */
 function keyInto(e: Env, info: AlgInfo, key: Uint8Array): void {
   const { k, ex, s } = e;
@@ -147,13 +163,29 @@ function keyInto(e: Env, info: AlgInfo, key: Uint8Array): void {
   }
 }
 
+/** The context of a just-started hash of info's algorithm (made by the kernel once, then copied). */
+function freshState(info: AlgInfo): Uint8Array {
+  const e = getEnv();
+  let st = e.fresh.get(info.id);
+  if (!st) {
+    const { k, ex, s } = e;
+    ex.hash_init(s, info.id);
+    st = k.read(s, CTX_BYTES);
+    k.mem.fill(0, s, s + CTX_BYTES);
+    e.fresh.set(info.id, st);
+  }
+  return st;
+}
+
 /** Adds data to a JS-held context: in JS when it only extends the partial block, else in the kernel. */
 function updateState(state: Uint8Array, view: DataView, blockLength: number, data: Uint8Array): void {
-  const total = view.getBigUint64(TOTAL_OFF, true);
-  const fill = Number(total & BigInt(blockLength - 1));
+  const lo = view.getUint32(TOTAL_OFF, true); // u64 total as two u32 halves
+  const fill = lo & (blockLength - 1);
   if (fill + data.length < blockLength) {
     state.set(data, BUF_OFF + fill);
-    view.setBigUint64(TOTAL_OFF, total + BigInt(data.length), true);
+    const sum = lo + data.length;
+    view.setUint32(TOTAL_OFF, sum >>> 0, true);
+    if (sum > 0xffffffff) view.setUint32(TOTAL_OFF + 4, view.getUint32(TOTAL_OFF + 4, true) + 1, true);
     return;
   }
   const e = getEnv();
@@ -182,9 +214,7 @@ export class Hash {
     this.algorithm = info.name;
     this.digestLength = info.digestLength;
     this.blockLength = info.blockLength;
-    const { k, ex, s } = getEnv();
-    ex.hash_init(s, info.id);
-    this.state.set(k.mem.subarray(s, s + CTX_BYTES));
+    this.state.set(freshState(info));
   }
 
   /** Adds data to the message; returns this for chaining. */
