@@ -46,8 +46,11 @@ const OUT_OFF = 448;
 
 /** Resolves 'sha256', 'SHA-256', 'sha-256' etc.; throws a clear error for anything else. */
 function algInfo(alg: unknown): AlgInfo {
+  if (alg === 'sha256') return ALGS.sha256; // the common spellings without any string work
+  if (alg === 'sha512') return ALGS.sha512;
+  if (alg === 'sha1') return ALGS.sha1;
   if (typeof alg !== 'string') throw new TypeError(`algorithm must be a string ('sha1', 'sha256' or 'sha512'), got ${alg === null ? 'null' : typeof alg}`);
-  const info = (ALGS as Record<string, AlgInfo | undefined>)[alg.toLowerCase().replace('-', '')];
+  const info = Object.hasOwn(ALGS, alg.toLowerCase().replace('-', '')) ? ALGS[alg.toLowerCase().replace('-', '') as HashAlgorithm] : undefined;
   if (!info) throw new RangeError(`unknown hash algorithm '${alg}': expected 'sha1', 'sha256' or 'sha512'`);
   return info;
 }

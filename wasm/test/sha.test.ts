@@ -131,6 +131,9 @@ describe('input checking', () => {
   it('rejects unknown algorithm names with a message listing the valid ones', () => {
     expect(() => hash('md5' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm 'md5'.*'sha1', 'sha256' or 'sha512'/);
     expect(() => createHash('sha384' as HashAlgorithm)).toThrow(RangeError);
+    // Names of Object.prototype members must not resolve to anything.
+    expect(() => hash('constructor' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm 'constructor'/);
+    expect(() => hash('__proto__' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm/);
     expect(() => hash(256 as unknown as HashAlgorithm, new Uint8Array(1))).toThrow(/algorithm must be a string/);
   });
 
