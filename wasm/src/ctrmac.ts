@@ -72,7 +72,8 @@ export class CtrHmacPacketCipher implements PacketCipher {
     checkLength('key', key, 16, 24, 32);
     checkLength('iv', iv, 16);
     const etm = typeof mac === 'string' && mac.endsWith(ETM);
-    const m = typeof mac === 'string' ? MACS[etm ? mac.slice(0, -ETM.length) : mac] : undefined;
+    const base = typeof mac === 'string' ? (etm ? mac.slice(0, -ETM.length) : mac) : '';
+    const m = Object.hasOwn(MACS, base) ? MACS[base] : undefined;
     if (!m) {
       throw new RangeError(`mac must be one of ${Object.keys(MACS).flatMap((n) => [`'${n}'`, `'${n}${ETM}'`]).join(', ')}, got ${typeof mac === 'string' ? `'${mac}'` : typeof mac}`);
     }
