@@ -55,7 +55,7 @@ function algInfo(alg: unknown): AlgInfo {
   return info;
 }
 
-interface Env { k: KernelInstance; ex: ShaExports; s: number; fresh: Map<number, Uint8Array> }
+interface Env { k: KernelInstance; ex: ShaExports; s: number; fresh: Map<number, Uint8Array>; ctxView: Uint8Array }
 let env: Env | undefined;
 function getEnv(): Env {
   if (!env) {
@@ -64,7 +64,8 @@ function getEnv(): Env {
     if (ex.sha_ctx_bytes() !== CTX_BYTES || ex.hmac_key_bytes() !== HK_BYTES) {
       throw new Error('seashell kernel: sha context layout does not match this wrapper (rebuild the kernel)');
     }
-    env = { k, ex, s: ex.sha_scratch() >>> 0, fresh: new Map() };
+    const s = ex.sha_scratch() >>> 0;
+    env = { k, ex, s, fresh: new Map(), ctxView: k.mem.subarray(s, s + CTX_BYTES) };
   }
   return env;
 }
@@ -192,11 +193,10 @@ function updateState(state: Uint8Array, view: DataView, blockLength: number, dat
     return;
   }
   const e = getEnv();
-  const { k, ex, s } = e;
-  k.mem.set(state, s);
+  e.ctxView.set(state);
   absorb(e, data);
-  state.set(k.mem.subarray(s, s + CTX_BYTES));
-  k.mem.fill(0, s, s + CTX_BYTES);
+  state.set(e.ctxView);
+  e.ctxView.fill(0);
 }
 
 /** A streaming hash, like node:crypto's Hash: update() any number of times, then digest() once. */
