@@ -10,11 +10,11 @@ import {
   hashInit, hashUpdate, hashFinal, hmacSetKey, hmacStart, hmacFinish,
 } from './sha_core';
 
-// Scratch for the JS wrapper's one-shot and streaming calls: hash context at +0, HMAC key at
-// +256, digest out at +448 (64 bytes).
+// Scratch for the JS wrapper's one-shot and streaming calls: hash context at +0, HMAC key right
+// after it at +208 (so a streaming HMAC's state is one contiguous copy), digest out at +448.
 const SCRATCH: usize = memory.data(512, 64);
 
-/** Address of a 512-byte scratch area: hash ctx at +0, HMAC key at +256, digest at +448. */
+/** Address of a 512-byte scratch area: hash ctx at +0, HMAC key at +208, digest at +448. */
 export function sha_scratch(): usize { return SCRATCH; }
 /** Bytes of a hash context. */
 export function sha_ctx_bytes(): usize { return HASH_CTX_BYTES; }

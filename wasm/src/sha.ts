@@ -41,7 +41,7 @@ const CTX_BYTES = 208; // hash context (sha_core.ts)
 const HK_BYTES = 136; // HMAC inner + outer state
 const TOTAL_OFF = 192; // u64 message bytes so far, inside the context
 const BUF_OFF = 64; // partial block, inside the context
-const HK_OFF = 256; // scratch layout (sha.ts): ctx at +0, HMAC key at +256, digest at +448
+const HK_OFF = 208; // scratch layout (sha.ts): ctx at +0, HMAC key right after it at +208, digest at +448
 const OUT_OFF = 448;
 
 /** Resolves 'sha256', 'SHA-256', 'sha-256' etc.; throws a clear error for anything else. */
@@ -55,7 +55,18 @@ function algInfo(alg: unknown): AlgInfo {
   return info;
 }
 
-interface Env { k: KernelInstance; ex: ShaExports; s: number; fresh: Map<number, Uint8Array>; ctxView: Uint8Array }
+interface Env {
+  k: KernelInstance;
+  ex: ShaExports;
+  /** Scratch address. */
+  s: number;
+  /** Just-started contexts per algorithm id, copied into new Hash objects. */
+  fresh: Map<number, Uint8Array>;
+  /** Scratch hash context (a Hash object's state). */
+  ctxView: Uint8Array;
+  /** Scratch hash context + HMAC key, contiguous (an Hmac object's state). */
+  pairView: Uint8Array;
+}
 let env: Env | undefined;
 function getEnv(): Env {
   if (!env) {
@@ -65,7 +76,11 @@ function getEnv(): Env {
       throw new Error('seashell kernel: sha context layout does not match this wrapper (rebuild the kernel)');
     }
     const s = ex.sha_scratch() >>> 0;
-    env = { k, ex, s, fresh: new Map(), ctxView: k.mem.subarray(s, s + CTX_BYTES) };
+    env = {
+      k, ex, s, fresh: new Map(),
+      ctxView: k.mem.subarray(s, s + CTX_BYTES),
+      pairView: k.mem.subarray(s, s + CTX_BYTES + HK_BYTES),
+    };
   }
   return env;
 }
@@ -181,22 +196,34 @@ function freshState(info: AlgInfo): Uint8Array {
   return st;
 }
 
-/** Adds data to a JS-held context: in JS when it only extends the partial block, else in the kernel. */
-function updateState(state: Uint8Array, view: DataView, blockLength: number, data: Uint8Array): void {
-  const lo = view.getUint32(TOTAL_OFF, true); // u64 total as two u32 halves
+function rd32(b: Uint8Array, i: number): number {
+  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+}
+function wr32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v; b[i + 1] = v >>> 8; b[i + 2] = v >>> 16; b[i + 3] = v >>> 24;
+}
+
+/**
+ * Adds data to a JS-held state (a context, or a context followed by an HMAC key): in JS when it
+ * only extends the partial block, else through the kernel's scratch.
+ */
+function updateState(state: Uint8Array, blockLength: number, data: Uint8Array): void {
+  // The context's u64 message length, as two little-endian u32 halves; the low one gives the fill.
+  const lo = rd32(state, TOTAL_OFF);
   const fill = lo & (blockLength - 1);
   if (fill + data.length < blockLength) {
     state.set(data, BUF_OFF + fill);
     const sum = lo + data.length;
-    view.setUint32(TOTAL_OFF, sum >>> 0, true);
-    if (sum > 0xffffffff) view.setUint32(TOTAL_OFF + 4, view.getUint32(TOTAL_OFF + 4, true) + 1, true);
+    wr32(state, TOTAL_OFF, sum >>> 0);
+    if (sum > 0xffffffff) wr32(state, TOTAL_OFF + 4, (rd32(state, TOTAL_OFF + 4) + 1) >>> 0);
     return;
   }
   const e = getEnv();
-  e.ctxView.set(state);
+  const view = state.length === CTX_BYTES ? e.ctxView : e.pairView;
+  view.set(state);
   absorb(e, data);
-  state.set(e.ctxView);
-  e.ctxView.fill(0);
+  state.set(view);
+  view.fill(0);
 }
 
 /** A streaming hash, like node:crypto's Hash: update() any number of times, then digest() once. */
@@ -208,7 +235,6 @@ export class Hash {
   /** Block length in bytes. */
   readonly blockLength: number;
   private readonly state = new Uint8Array(CTX_BYTES);
-  private readonly view = new DataView(this.state.buffer);
   private done = false;
 
   /** Starts a hash of algorithm alg ('sha1' | 'sha256' | 'sha512'). */
@@ -224,7 +250,7 @@ export class Hash {
   update(data: Uint8Array): this {
     if (this.done) throw new Error('Hash.update: digest() was already called');
     checkBytes('data', data);
-    updateState(this.state, this.view, this.blockLength, data);
+    updateState(this.state, this.blockLength, data);
     return this;
   }
 
@@ -232,8 +258,8 @@ export class Hash {
   digest(): Uint8Array {
     if (this.done) throw new Error('Hash.digest: digest() was already called');
     this.done = true;
-    const { k, ex, s } = getEnv();
-    k.mem.set(this.state, s);
+    const { k, ex, s, ctxView } = getEnv();
+    ctxView.set(this.state);
     ex.hash_final(s, s + OUT_OFF);
     const out = k.read(s + OUT_OFF, this.digestLength);
     k.mem.fill(0, s, s + 512);
@@ -258,9 +284,8 @@ export class Hmac {
   readonly digestLength: number;
   /** Block length in bytes. */
   readonly blockLength: number;
-  private readonly state = new Uint8Array(CTX_BYTES);
-  private readonly view = new DataView(this.state.buffer);
-  private readonly hk = new Uint8Array(HK_BYTES);
+  /** The running hash context, then the keyed inner/outer states: the scratch's layout. */
+  private readonly state = new Uint8Array(CTX_BYTES + HK_BYTES);
   private done = false;
 
   /** Keys an HMAC with hash alg ('sha1' | 'sha256' | 'sha512') and key (any length). */
@@ -274,8 +299,7 @@ export class Hmac {
     const { k, ex, s } = e;
     keyInto(e, info, key);
     ex.hmac_init(s, s + HK_OFF);
-    this.hk.set(k.mem.subarray(s + HK_OFF, s + HK_OFF + HK_BYTES));
-    this.state.set(k.mem.subarray(s, s + CTX_BYTES));
+    this.state.set(e.pairView);
     k.mem.fill(0, s, s + 512);
   }
 
@@ -283,7 +307,7 @@ export class Hmac {
   update(data: Uint8Array): this {
     if (this.done) throw new Error('Hmac.update: digest() was already called');
     checkBytes('data', data);
-    updateState(this.state, this.view, this.blockLength, data);
+    updateState(this.state, this.blockLength, data);
     return this;
   }
 
@@ -291,14 +315,12 @@ export class Hmac {
   digest(): Uint8Array {
     if (this.done) throw new Error('Hmac.digest: digest() was already called');
     this.done = true;
-    const { k, ex, s } = getEnv();
-    k.mem.set(this.state, s);
-    k.mem.set(this.hk, s + HK_OFF);
+    const { k, ex, s, pairView } = getEnv();
+    pairView.set(this.state);
     ex.hmac_final(s, s + HK_OFF, s + OUT_OFF);
     const out = k.read(s + OUT_OFF, this.digestLength);
     k.mem.fill(0, s, s + 512);
     this.state.fill(0);
-    this.hk.fill(0);
     return out;
   }
 }
