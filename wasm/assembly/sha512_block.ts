@@ -13,6 +13,9 @@ const K512: usize = memory.data<u64>([0x428a2f98d728ae22, 0x7137449123ef65cd, 0x
 /** Initial hash value H(0) (FIPS 180-4 5.3.5), 8 u64 words. */
 export const SHA512_IV: usize = memory.data<u64>([0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1, 0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179], 16);
 
+/** SHA-384's initial hash value H(0) (FIPS 180-4 5.3.4), 8 u64 words; SHA-384 is SHA-512 from it, truncated. */
+export const SHA384_IV: usize = memory.data<u64>([0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939, 0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4], 16);
+
 // @ts-ignore: decorator
 @inline function load_be64x2(p: usize, off: usize): v128 {
   const v = v128.load(p + off);

@@ -1,13 +1,13 @@
-// Streaming SHA-1 / SHA-256 / SHA-512 (FIPS 180-4: padding 5.1, parsing 5.2, computation 6) and
+// Streaming SHA-1 / SHA-256 / SHA-384 / SHA-512 (FIPS 180-4: padding 5.1, parsing 5.2, computation 6) and
 // HMAC (RFC 2104, FIPS 198-1) over them, on contexts that live in kernel memory. Internal to the
 // kernel: sha.ts exports the JS-facing functions, ctrmac.ts uses these for SSH packet MACs.
 // Not re-exported by index.ts, so nothing here becomes a wasm export by itself.
 //
 // Hash context (HASH_CTX_BYTES, anywhere in memory, 8-byte aligned):
-//   [0, 64)    chaining state: SHA-1 5 u32, SHA-256 8 u32, SHA-512 8 u64 (native byte order)
+//   [0, 64)    chaining state: SHA-1 5 u32, SHA-256 8 u32, SHA-384/512 8 u64 (native byte order)
 //   [64, 192)  bytes of the current, not yet full block
 //   [192, 200) u64 total message bytes so far (the fill of the block buffer is total % blockLen)
-//   [200, 204) u32 algorithm id (ALG_SHA1 / ALG_SHA256 / ALG_SHA512)
+//   [200, 204) u32 algorithm id (ALG_SHA1 / ALG_SHA256 / ALG_SHA512 / ALG_SHA384)
 // HMAC key (HMAC_KEY_BYTES): the precomputed inner and outer states, RFC 2104 section 4 ("the
 // intermediate results ... may be precomputed"), so a MAC costs the message blocks + 2 finals:
 //   [0, 64)    state after compressing K ^ ipad
@@ -15,11 +15,12 @@
 //   [128, 132) u32 algorithm id
 import { sha1Blocks, sha1WipeSchedule, SHA1_IV } from './sha1_block';
 import { sha256Blocks, sha256WipeSchedule, SHA256_IV } from './sha256_block';
-import { sha512Blocks, sha512WipeSchedule, SHA512_IV } from './sha512_block';
+import { sha512Blocks, sha512WipeSchedule, SHA512_IV, SHA384_IV } from './sha512_block';
 
 export const ALG_SHA1: u32 = 1;
 export const ALG_SHA256: u32 = 2;
 export const ALG_SHA512: u32 = 3;
+export const ALG_SHA384: u32 = 4;
 
 export const HASH_CTX_BYTES: usize = 208;
 export const HMAC_KEY_BYTES: usize = 136;
@@ -37,18 +38,22 @@ const INNER: usize = memory.data(64, 64);
 
 /** Block length in bytes of algorithm alg. */
 // @ts-ignore: decorator
-@inline export function blockLen(alg: u32): usize { return alg == ALG_SHA512 ? 128 : 64; }
+@inline export function blockLen(alg: u32): usize { return is512(alg) ? 128 : 64; }
+
+/** True for the SHA-512 compression function's users (SHA-512, SHA-384). */
+// @ts-ignore: decorator
+@inline function is512(alg: u32): bool { return alg == ALG_SHA512 || alg == ALG_SHA384; }
 
 /** Digest length in bytes of algorithm alg (0 for an unknown id). */
 export function digestLen(alg: u32): usize {
-  return alg == ALG_SHA1 ? 20 : alg == ALG_SHA256 ? 32 : alg == ALG_SHA512 ? 64 : 0;
+  return alg == ALG_SHA1 ? 20 : alg == ALG_SHA256 ? 32 : alg == ALG_SHA512 ? 64 : alg == ALG_SHA384 ? 48 : 0;
 }
 
 /** Compresses n whole blocks at p into the state at st. */
 // @ts-ignore: decorator
 @inline function compress(alg: u32, st: usize, p: usize, n: usize): void {
   if (alg == ALG_SHA256) sha256Blocks(st, p, n);
-  else if (alg == ALG_SHA512) sha512Blocks(st, p, n);
+  else if (is512(alg)) sha512Blocks(st, p, n);
   else sha1Blocks(st, p, n);
 }
 
@@ -56,7 +61,7 @@ export function digestLen(alg: u32): usize {
 // @ts-ignore: decorator
 @inline function wipeSchedule(alg: u32): void {
   if (alg == ALG_SHA256) sha256WipeSchedule();
-  else if (alg == ALG_SHA512) sha512WipeSchedule();
+  else if (is512(alg)) sha512WipeSchedule();
   else sha1WipeSchedule();
 }
 
@@ -65,6 +70,7 @@ export function digestLen(alg: u32): usize {
 @inline function setIv(alg: u32, st: usize): void {
   if (alg == ALG_SHA256) memory.copy(st, SHA256_IV, 32);
   else if (alg == ALG_SHA512) memory.copy(st, SHA512_IV, 64);
+  else if (alg == ALG_SHA384) memory.copy(st, SHA384_IV, 64);
   else memory.copy(st, SHA1_IV, 20);
 }
 
@@ -110,7 +116,7 @@ export function hashUpdate(ctx: usize, p: usize, len: usize): void {
 export function hashFinal(ctx: usize, out: usize): u32 {
   const alg = load<u32>(ctx + ALG);
   const bl = blockLen(alg);
-  const lenBytes: usize = alg == ALG_SHA512 ? 16 : 8;
+  const lenBytes: usize = is512(alg) ? 16 : 8;
   const total = load<u64>(ctx + TOTAL);
   const fill = <usize>total & (bl - 1);
   const buf = ctx + BUF;
@@ -121,15 +127,16 @@ export function hashFinal(ctx: usize, out: usize): u32 {
     memory.fill(buf, 0, bl);
   }
   // Message length in bits, big-endian, in the block's last 8 (or 16) bytes.
-  if (alg == ALG_SHA512) store<u64>(buf + bl - 16, bswap<u64>(total >> 61));
+  if (is512(alg)) store<u64>(buf + bl - 16, bswap<u64>(total >> 61));
   store<u64>(buf + bl - 8, bswap<u64>(total << 3));
   compress(alg, ctx + ST, buf, 1);
   memory.fill(buf, 0, bl);
   wipeSchedule(alg);
   const st = ctx + ST;
-  if (alg == ALG_SHA512) {
-    for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(st + i)));
-    return 64;
+  if (is512(alg)) {
+    const dl: usize = alg == ALG_SHA512 ? 64 : 48; // SHA-384: the first six words
+    for (let i: usize = 0; i < dl; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(st + i)));
+    return <u32>dl;
   }
   const dl = alg == ALG_SHA256 ? 32 : 20;
   for (let i: usize = 0; i < <usize>dl; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));

@@ -2,7 +2,7 @@
 // (sha1_block.ts, sha256_block.ts, sha512_block.ts, FIPS 180-4 section 6) so the round
 // variables' rotating roles never have to be written out by hand. The round constants and
 // initial values are computed here from their definition (fractional parts of cube / square
-// roots of the first primes, FIPS 180-4 4.2.2, 4.2.3, 5.3.3, 5.3.5).
+// roots of the first primes, FIPS 180-4 4.2.2, 4.2.3, 5.3.3, 5.3.4, 5.3.5).
 //   node wasm/assembly/sha_gen.mjs      (rewrites the three files next to this one)
 import { writeFileSync } from 'node:fs';
 const opt = Object.fromEntries(process.argv.slice(2).filter((a) => a.includes('=')).map((a) => a.split('=')));
@@ -18,6 +18,7 @@ const K512 = primes(80).map((p) => icbrt(BigInt(p) << 192n) & ((1n << 64n) - 1n)
 const K256 = K512.slice(0, 64).map((k) => Number(k >> 32n));
 export const IV512 = primes(8).map((p) => isqrt(BigInt(p) << 128n) & ((1n << 64n) - 1n));
 export const IV256 = IV512.map((k) => Number(k >> 32n));
+export const IV384 = primes(16).slice(8).map((p) => isqrt(BigInt(p) << 128n) & ((1n << 64n) - 1n));
 
 // Byte swaps as swizzles with constant indices: V8 emits one pshufb for these.
 const bswap32 = 'i8x16.swizzle(v, i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12))';
@@ -128,6 +129,9 @@ const K512: usize = memory.data<u64>([${K512.map(hx64).join(', ')}], 64);
 
 /** Initial hash value H(0) (FIPS 180-4 5.3.5), 8 u64 words. */
 export const SHA512_IV: usize = memory.data<u64>([${IV512.map(hx64).join(', ')}], 16);
+
+/** SHA-384's initial hash value H(0) (FIPS 180-4 5.3.4), 8 u64 words; SHA-384 is SHA-512 from it, truncated. */
+export const SHA384_IV: usize = memory.data<u64>([${IV384.map(hx64).join(', ')}], 16);
 
 // @ts-ignore: decorator
 @inline function load_be64x2(p: usize, off: usize): v128 {

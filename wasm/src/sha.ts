@@ -1,6 +1,7 @@
-// SHA-1, SHA-256, SHA-512 (FIPS 180-4) and HMAC (RFC 2104) on the WebAssembly kernel: one-shot
+// SHA-1, SHA-256, SHA-384, SHA-512 (FIPS 180-4) and HMAC (RFC 2104) on the WebAssembly kernel: one-shot
 // functions and streaming objects (createHash / createHmac), for the SSH engine's exchange hashes
-// and key derivation (RFC 4253 sections 7.2, 8) and for tests.
+// and key derivation (RFC 4253 sections 7.2, 8; SHA-384 for the nistp384 methods, RFC 5656) and
+// for tests.
 //
 // State scheme: a streaming object keeps its 208-byte hash context (and, for HMAC, the 136-byte
 // precomputed inner/outer states) in its own JS Uint8Array and copies it into the kernel's
@@ -13,7 +14,7 @@ import { kernel, type KernelInstance } from './kernel.ts';
 import { checkBytes } from './util.ts';
 
 /** Hash algorithms of the kernel. */
-export type HashAlgorithm = 'sha1' | 'sha256' | 'sha512';
+export type HashAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
 interface ShaExports {
   sha_scratch(): number;
@@ -34,6 +35,7 @@ interface AlgInfo { readonly name: HashAlgorithm; readonly id: number; readonly 
 const ALGS: Record<HashAlgorithm, AlgInfo> = {
   sha1: { name: 'sha1', id: 1, digestLength: 20, blockLength: 64 },
   sha256: { name: 'sha256', id: 2, digestLength: 32, blockLength: 64 },
+  sha384: { name: 'sha384', id: 4, digestLength: 48, blockLength: 128 },
   sha512: { name: 'sha512', id: 3, digestLength: 64, blockLength: 128 },
 };
 
@@ -49,9 +51,9 @@ function algInfo(alg: unknown): AlgInfo {
   if (alg === 'sha256') return ALGS.sha256; // the common spellings without any string work
   if (alg === 'sha512') return ALGS.sha512;
   if (alg === 'sha1') return ALGS.sha1;
-  if (typeof alg !== 'string') throw new TypeError(`algorithm must be a string ('sha1', 'sha256' or 'sha512'), got ${alg === null ? 'null' : typeof alg}`);
+  if (typeof alg !== 'string') throw new TypeError(`algorithm must be a string ('sha1', 'sha256', 'sha384' or 'sha512'), got ${alg === null ? 'null' : typeof alg}`);
   const info = Object.hasOwn(ALGS, alg.toLowerCase().replace('-', '')) ? ALGS[alg.toLowerCase().replace('-', '') as HashAlgorithm] : undefined;
-  if (!info) throw new RangeError(`unknown hash algorithm '${alg}': expected 'sha1', 'sha256' or 'sha512'`);
+  if (!info) throw new RangeError(`unknown hash algorithm '${alg}': expected 'sha1', 'sha256', 'sha384' or 'sha512'`);
   return info;
 }
 
@@ -97,7 +99,7 @@ function absorb(e: Env, data: Uint8Array): void {
   }
 }
 
-/** Digest of msg under alg ('sha1' | 'sha256' | 'sha512'). */
+/** Digest of msg under alg ('sha1' | 'sha256' | 'sha384' | 'sha512'). */
 export function hash(alg: HashAlgorithm, msg: Uint8Array): Uint8Array {
   const info = algInfo(alg);
   checkBytes('msg', msg);
@@ -122,6 +124,8 @@ export function hash(alg: HashAlgorithm, msg: Uint8Array): Uint8Array {
 export function sha1(msg: Uint8Array): Uint8Array { return hash('sha1', msg); }
 /** SHA-256 digest (32 bytes) of msg (FIPS 180-4 6.2). */
 export function sha256(msg: Uint8Array): Uint8Array { return hash('sha256', msg); }
+/** SHA-384 digest (48 bytes) of msg (FIPS 180-4 6.5). */
+export function sha384(msg: Uint8Array): Uint8Array { return hash('sha384', msg); }
 /** SHA-512 digest (64 bytes) of msg (FIPS 180-4 6.4). */
 export function sha512(msg: Uint8Array): Uint8Array { return hash('sha512', msg); }
 
@@ -237,7 +241,7 @@ export class Hash {
   private readonly state = new Uint8Array(CTX_BYTES);
   private done = false;
 
-  /** Starts a hash of algorithm alg ('sha1' | 'sha256' | 'sha512'). */
+  /** Starts a hash of algorithm alg ('sha1' | 'sha256' | 'sha384' | 'sha512'). */
   constructor(alg: HashAlgorithm) {
     const info = algInfo(alg);
     this.algorithm = info.name;
@@ -288,7 +292,7 @@ export class Hmac {
   private readonly state = new Uint8Array(CTX_BYTES + HK_BYTES);
   private done = false;
 
-  /** Keys an HMAC with hash alg ('sha1' | 'sha256' | 'sha512') and key (any length). */
+  /** Keys an HMAC with hash alg ('sha1' | 'sha256' | 'sha384' | 'sha512') and key (any length). */
   constructor(alg: HashAlgorithm, key: Uint8Array) {
     const info = algInfo(alg);
     checkBytes('key', key);
