@@ -13,6 +13,7 @@ import { hmacSetKey, hmacStart, hmacFinish, hashUpdate, HASH_CTX_BYTES } from '.
 const HK: usize = 2048;    // 136 bytes: HMAC inner/outer states (sha_core.ts)
 const HC: usize = 2192;    // 208 bytes: hash context the MAC runs in
 const FLAGS: usize = 2400; // u32: bit 0 = encrypt-then-MAC; u32 at +4: MAC length
+// ctx + 3584 .. 3696 is left free: the TS wrapper stages the init arguments (key, IV, MAC key) there.
 
 // uint32 sequence number, big-endian, as the MAC's first 4 bytes. And the computed MAC on open.
 const SEQ: usize = memory.data(16, 16);

@@ -293,6 +293,19 @@ describe('CtrHmacPacketCipher API', () => {
     c.dispose(); // idempotent
   });
 
+  it('creating a cipher leaves a packet laid out in the shared IO buffer by another cipher intact', () => {
+    const k = newKeys(r, 16, 'hmac-sha2-256', true);
+    const a = ours(k);
+    const plain = makePacket(r, 200, true);
+    a.ioView.set(plain);
+    const others = Array.from({ length: 3 }, () => ours(newKeys(r, 32, 'hmac-sha2-512', false)));
+    expect(others.some((o) => o.ioView.buffer === a.ioView.buffer)).toBe(true); // same kernel instance
+    expect(hexOf(a.ioView.slice(0, plain.length))).toBe(hexOf(plain));
+    a.seal(9, plain.length);
+    expect(hexOf(new NodeSide(k).open(9, a.ioView.slice(0, plain.length + 32), plain.length))).toBe(hexOf(plain));
+    for (const c of [a, ...others]) c.dispose();
+  });
+
   it('leaves no key bytes in the IO buffer after keying', () => {
     const k = newKeys(r, 32, 'hmac-sha2-512', false);
     const c = ours(k);
