@@ -27,7 +27,7 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
   let a = load<u32>(st), b = load<u32>(st, 4), c = load<u32>(st, 8), d = load<u32>(st, 12);
   let e = load<u32>(st, 16), f = load<u32>(st, 20), g = load<u32>(st, 24), h = load<u32>(st, 28);
   let X0: v128, X1: v128, X2: v128, X3: v128;
-  let t: u32, x: u32, y: u32;
+  let u: u32, s: u32, x: u32, y: u32;
   while (n) {
     X0 = load_be32x4(p, 0); X1 = load_be32x4(p, 16); X2 = load_be32x4(p, 32); X3 = load_be32x4(p, 48);
     v128.store(WK, i32x4.add(X0, v128.load(K256, 0)), 0);
@@ -35,14 +35,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
     v128.store(WK, i32x4.add(X2, v128.load(K256, 32)), 32);
     v128.store(WK, i32x4.add(X3, v128.load(K256, 48)), 48);
     y = b ^ c;
-    t = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
     { // W[16..19]
       const w15 = i8x16.shuffle(X0, X1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X2, X3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -54,14 +54,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 64)), 0);
     }
-    t = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     { // W[20..23]
       const w15 = i8x16.shuffle(X1, X2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X3, X0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -73,14 +73,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 80)), 16);
     }
-    t = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
     { // W[24..27]
       const w15 = i8x16.shuffle(X2, X3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X0, X1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -92,14 +92,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 96)), 32);
     }
-    t = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     { // W[28..31]
       const w15 = i8x16.shuffle(X3, X0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X1, X2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -111,14 +111,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 112)), 48);
     }
-    t = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
     { // W[32..35]
       const w15 = i8x16.shuffle(X0, X1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X2, X3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -130,14 +130,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 128)), 0);
     }
-    t = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     { // W[36..39]
       const w15 = i8x16.shuffle(X1, X2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X3, X0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -149,14 +149,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 144)), 16);
     }
-    t = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
     { // W[40..43]
       const w15 = i8x16.shuffle(X2, X3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X0, X1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -168,14 +168,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 160)), 32);
     }
-    t = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     { // W[44..47]
       const w15 = i8x16.shuffle(X3, X0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X1, X2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -187,14 +187,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 176)), 48);
     }
-    t = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
     { // W[48..51]
       const w15 = i8x16.shuffle(X0, X1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X2, X3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -206,14 +206,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 192)), 0);
     }
-    t = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     { // W[52..55]
       const w15 = i8x16.shuffle(X1, X2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X3, X0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -225,14 +225,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 208)), 16);
     }
-    t = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
     { // W[56..59]
       const w15 = i8x16.shuffle(X2, X3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X0, X1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -244,14 +244,14 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 224)), 32);
     }
-    t = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     { // W[60..63]
       const w15 = i8x16.shuffle(X3, X0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       const w7 = i8x16.shuffle(X1, X2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
@@ -263,38 +263,38 @@ export function sha256Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i32x4.add(v, v128.load(K256, 240)), 48);
     }
-    t = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
-    t = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
-    t = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
-    t = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
-    t = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
-    t = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
-    t = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
-    t = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
-    t = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
-    t = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 4) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 8) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 12) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 16) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 20) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 24) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 28) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
+    u = h + load<u32>(WK, 32) + (g ^ (e & (f ^ g))); s = rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 14), 5), 6);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 9), 11), 2); y = x;
+    u = g + load<u32>(WK, 36) + (f ^ (d & (e ^ f))); s = rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 14), 5), 6);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 9), 11), 2); y = x;
+    u = f + load<u32>(WK, 40) + (e ^ (c & (d ^ e))); s = rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 14), 5), 6);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 9), 11), 2); y = x;
+    u = e + load<u32>(WK, 44) + (d ^ (b & (c ^ d))); s = rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 14), 5), 6);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 9), 11), 2); y = x;
+    u = d + load<u32>(WK, 48) + (c ^ (a & (b ^ c))); s = rotr<u32>(a ^ rotr<u32>(a ^ rotr<u32>(a, 14), 5), 6);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u32>(e ^ rotr<u32>(e ^ rotr<u32>(e, 9), 11), 2); y = x;
+    u = c + load<u32>(WK, 52) + (b ^ (h & (a ^ b))); s = rotr<u32>(h ^ rotr<u32>(h ^ rotr<u32>(h, 14), 5), 6);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u32>(d ^ rotr<u32>(d ^ rotr<u32>(d, 9), 11), 2); y = x;
+    u = b + load<u32>(WK, 56) + (a ^ (g & (h ^ a))); s = rotr<u32>(g ^ rotr<u32>(g ^ rotr<u32>(g, 14), 5), 6);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u32>(c ^ rotr<u32>(c ^ rotr<u32>(c, 9), 11), 2); y = x;
+    u = a + load<u32>(WK, 60) + (h ^ (f & (g ^ h))); s = rotr<u32>(f ^ rotr<u32>(f ^ rotr<u32>(f, 14), 5), 6);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u32>(b ^ rotr<u32>(b ^ rotr<u32>(b, 9), 11), 2); y = x;
     a += load<u32>(st); b += load<u32>(st, 4); c += load<u32>(st, 8); d += load<u32>(st, 12);
     e += load<u32>(st, 16); f += load<u32>(st, 20); g += load<u32>(st, 24); h += load<u32>(st, 28);
     store<u32>(st, a); store<u32>(st, b, 4); store<u32>(st, c, 8); store<u32>(st, d, 12);

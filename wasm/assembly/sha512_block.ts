@@ -27,7 +27,7 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
   let a = load<u64>(st), b = load<u64>(st, 8), c = load<u64>(st, 16), d = load<u64>(st, 24);
   let e = load<u64>(st, 32), f = load<u64>(st, 40), g = load<u64>(st, 48), h = load<u64>(st, 56);
   let X0: v128, X1: v128, X2: v128, X3: v128, X4: v128, X5: v128, X6: v128, X7: v128;
-  let t: u64, x: u64, y: u64;
+  let u: u64, s: u64, x: u64, y: u64;
   while (n) {
     X0 = load_be64x2(p, 0); v128.store(WK, i64x2.add(X0, v128.load(K512, 0)), 0);
     X1 = load_be64x2(p, 16); v128.store(WK, i64x2.add(X1, v128.load(K512, 16)), 16);
@@ -38,10 +38,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
     X6 = load_be64x2(p, 96); v128.store(WK, i64x2.add(X6, v128.load(K512, 96)), 96);
     X7 = load_be64x2(p, 112); v128.store(WK, i64x2.add(X7, v128.load(K512, 112)), 112);
     y = b ^ c;
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[16..17]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -49,10 +49,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 128)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[18..19]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -60,10 +60,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 144)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[20..21]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -71,10 +71,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 160)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[22..23]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -82,10 +82,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 176)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[24..25]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -93,10 +93,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 192)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[26..27]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -104,10 +104,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 208)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[28..29]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -115,10 +115,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 224)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[30..31]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -126,10 +126,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 240)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[32..33]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -137,10 +137,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 256)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[34..35]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -148,10 +148,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 272)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[36..37]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -159,10 +159,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 288)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[38..39]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -170,10 +170,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 304)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[40..41]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -181,10 +181,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 320)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[42..43]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -192,10 +192,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 336)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[44..45]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -203,10 +203,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 352)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[46..47]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -214,10 +214,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 368)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[48..49]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -225,10 +225,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 384)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[50..51]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -236,10 +236,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 400)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[52..53]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -247,10 +247,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 416)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[54..55]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -258,10 +258,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 432)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[56..57]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -269,10 +269,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 448)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[58..59]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -280,10 +280,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 464)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[60..61]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -291,10 +291,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 480)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[62..63]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -302,10 +302,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 496)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[64..65]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -313,10 +313,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 512)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[66..67]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -324,10 +324,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 528)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[68..69]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -335,10 +335,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 544)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[70..71]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -346,10 +346,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 560)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[72..73]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -357,10 +357,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 576)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[74..75]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -368,10 +368,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 592)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[76..77]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -379,10 +379,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 608)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[78..79]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -390,38 +390,38 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 624)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     a += load<u64>(st); b += load<u64>(st, 8); c += load<u64>(st, 16); d += load<u64>(st, 24);
     e += load<u64>(st, 32); f += load<u64>(st, 40); g += load<u64>(st, 48); h += load<u64>(st, 56);
     store<u64>(st, a); store<u64>(st, b, 8); store<u64>(st, c, 16); store<u64>(st, d, 24);
