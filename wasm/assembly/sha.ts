@@ -9,12 +9,13 @@ import {
   HASH_CTX_BYTES, HMAC_KEY_BYTES,
   hashInit, hashUpdate, hashFinal, hmacSetKey, hmacStart, hmacFinish,
 } from './sha_core';
+import { zero16 } from './sha_mem';
 
 // Scratch for the JS wrapper's one-shot and streaming calls: hash context at +0, HMAC key right
 // after it at +208 (so a streaming HMAC's state is one contiguous copy), digest out at +448.
 const SCRATCH: usize = memory.data(512, 64);
 
-/** Address of a 512-byte scratch area: hash ctx at +0, HMAC key at +208, digest at +448. */
+/** Address of a 512-byte scratch area: hash ctx at +0, HMAC key (144 bytes) at +208, digest at +448. */
 export function sha_scratch(): usize { return SCRATCH; }
 /** Bytes of a hash context. */
 export function sha_ctx_bytes(): usize { return HASH_CTX_BYTES; }
@@ -33,7 +34,7 @@ export function hash_digest(ctx: usize, alg: u32, ptr: usize, len: usize, out: u
   if (hashInit(ctx, alg) == 0) return 0;
   hashUpdate(ctx, ptr, len);
   const dl = hashFinal(ctx, out);
-  memory.fill(ctx, 0, HASH_CTX_BYTES);
+  zero16(ctx, HASH_CTX_BYTES);
   return dl;
 }
 
@@ -57,7 +58,7 @@ export function hmac_digest(
   hmacStart(ctx, hk);
   hashUpdate(ctx, ptr, len);
   const dl = hmacFinish(ctx, hk, out);
-  memory.fill(ctx, 0, HASH_CTX_BYTES);
-  memory.fill(hk, 0, HMAC_KEY_BYTES);
+  zero16(ctx, HASH_CTX_BYTES);
+  zero16(hk, HMAC_KEY_BYTES);
   return dl;
 }

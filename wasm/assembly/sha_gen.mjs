@@ -45,7 +45,7 @@ function sha256() {
 const WK: usize = memory.data(64, 64); // W[t] + K[t], ring of 16 words
 
 /** Zeroes the schedule ring (it holds the last block's W[t], from which the block can be recomputed). */
-export function sha256WipeSchedule(): void { memory.fill(WK, 0, 64); }
+export function sha256WipeSchedule(): void { for (let i: usize = 0; i < 64; i += 16) v128.store(WK + i, i64x2.splat(0)); }
 
 const K256: usize = memory.data<u32>([${K256.map(hx32).join(', ')}], 64);
 
@@ -126,7 +126,7 @@ function sha512() {
 const WK: usize = memory.data(128, 64); // W[t] + K[t], ring of 16 words
 
 /** Zeroes the schedule ring (it holds the last block's W[t], from which the block can be recomputed). */
-export function sha512WipeSchedule(): void { memory.fill(WK, 0, 128); }
+export function sha512WipeSchedule(): void { for (let i: usize = 0; i < 128; i += 16) v128.store(WK + i, i64x2.splat(0)); }
 
 const K512: usize = memory.data<u64>([${K512.map(hx64).join(', ')}], 64);
 
@@ -210,7 +210,7 @@ function sha1() {
 const WK: usize = memory.data(64, 64); // W[t] + K, ring of 16 words
 
 /** Zeroes the schedule ring (it holds the last block's W[t], from which the block can be recomputed). */
-export function sha1WipeSchedule(): void { memory.fill(WK, 0, 64); }
+export function sha1WipeSchedule(): void { for (let i: usize = 0; i < 64; i += 16) v128.store(WK + i, i64x2.splat(0)); }
 
 /** Initial hash value H(0) (FIPS 180-4 5.3.1), 5 u32 words. */
 export const SHA1_IV: usize = memory.data<u32>([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0], 16);

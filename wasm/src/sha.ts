@@ -40,7 +40,7 @@ const ALGS: Record<HashAlgorithm, AlgInfo> = {
 };
 
 const CTX_BYTES = 208; // hash context (sha_core.ts)
-const HK_BYTES = 136; // HMAC inner + outer state
+const HK_BYTES = 144; // HMAC inner + outer state (+ alg id, padded)
 const TOTAL_OFF = 192; // u64 message bytes so far, inside the context
 const BUF_OFF = 64; // partial block, inside the context
 const HK_OFF = 208; // scratch layout (sha.ts): ctx at +0, HMAC key right after it at +208, digest at +448
