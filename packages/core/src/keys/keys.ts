@@ -3,10 +3,13 @@
 // createSigner(privateKey, algorithm) giving the transport's HostKeySigner.
 // ssh-rsa (SHA-1) is not in the defaults: it is in legacy.ts and must be asked for.
 import { ProtocolError, SshReader, SshWriter } from '../wire/index.ts';
-import type { HostKeySigner, SignatureVerifier } from '../algorithms/types.ts';
+import type { HostKeySigner, RandomSource, SignatureVerifier } from '../algorithms/types.ts';
 import type { KeyType, PrivateKey, PublicKey, SignatureAlgorithm } from './model.ts';
 import { KeyFileError } from './errors.ts';
 import { ed25519Signer, ed25519Verifier, readEd25519Public, writeEd25519Public } from './ed25519.ts';
+import { ecdsaSigner, ecdsaVerifiers, readEcdsaPublic, writeEcdsaPublic } from './ecdsa.ts';
+import { readRsaPublic, rsaSha256Verifier, rsaSha512Verifier, rsaSigner, writeRsaPublic } from './rsa.ts';
+import { legacySshRsaSigner, legacySshRsaVerifier } from './legacy.ts';
 
 /** Key types whose blobs this layer parses. */
 export const KEY_TYPES: readonly KeyType[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
@@ -23,10 +26,17 @@ export const DEFAULT_SIGNATURE_ALGORITHMS = [
 
 const VERIFIERS: Record<string, SignatureVerifier> = {
   'ssh-ed25519': ed25519Verifier,
+  ...ecdsaVerifiers,
+  'rsa-sha2-256': rsaSha256Verifier,
+  'rsa-sha2-512': rsaSha512Verifier,
 };
 
-/** The verifier for a signature algorithm name among the defaults, or undefined (ssh-rsa: see legacy.ts). */
-export function getVerifier(name: string): SignatureVerifier | undefined {
+/**
+ * The verifier for a signature algorithm name, or undefined if unknown. Legacy 'ssh-rsa' (SHA-1)
+ * is returned only with `{ legacy: true }`.
+ */
+export function getVerifier(name: string, options: { legacy?: boolean } = {}): SignatureVerifier | undefined {
+  if (name === 'ssh-rsa') return options.legacy ? legacySshRsaVerifier : undefined;
   return Object.hasOwn(VERIFIERS, name) ? VERIFIERS[name] : undefined;
 }
 
@@ -48,6 +58,14 @@ export function encodePublicKey(key: PublicKey): Uint8Array {
     case 'ssh-ed25519':
       writeEd25519Public(w, key);
       break;
+    case 'ecdsa-sha2-nistp256':
+    case 'ecdsa-sha2-nistp384':
+    case 'ecdsa-sha2-nistp521':
+      writeEcdsaPublic(w, key);
+      break;
+    case 'ssh-rsa':
+      writeRsaPublic(w, key);
+      break;
     default:
       throw new KeyFileError('unsupported', `unsupported key type ${JSON.stringify((key as { type: string }).type)}`);
   }
@@ -67,6 +85,14 @@ export function parsePublicKey(blob: Uint8Array, file?: string, line?: number): 
     switch (type) {
       case 'ssh-ed25519':
         key = readEd25519Public(r);
+        break;
+      case 'ecdsa-sha2-nistp256':
+      case 'ecdsa-sha2-nistp384':
+      case 'ecdsa-sha2-nistp521':
+        key = readEcdsaPublic(r, type);
+        break;
+      case 'ssh-rsa':
+        key = readRsaPublic(r);
         break;
       default:
         throw new KeyFileError('unsupported', `unsupported key type ${JSON.stringify(type.slice(0, 64))}`, file, line);
@@ -91,20 +117,39 @@ export function asKeyError(e: unknown, what: string, file?: string, line?: numbe
 
 /**
  * A signer for `key` using `algorithm` (default: the key type's first default algorithm:
- * ssh-ed25519, ecdsa-sha2-*, rsa-sha2-512). For ssh-rsa with SHA-1 use legacy.ts.
+ * ssh-ed25519, ecdsa-sha2-*, rsa-sha2-512). Legacy 'ssh-rsa' (SHA-1) needs `{ legacy: true }`.
+ * `random` feeds RSA blinding only (default: Web Crypto); the other algorithms are deterministic.
  */
-export function createSigner(key: PrivateKey, algorithm?: SignatureAlgorithm): HostKeySigner {
+export function createSigner(
+  key: PrivateKey,
+  algorithm?: SignatureAlgorithm,
+  options: { legacy?: boolean; random?: RandomSource } = {},
+): HostKeySigner {
   const alg = algorithm ?? signatureAlgorithmsFor(key.type)[0];
   if (keyTypeOf(alg) !== key.type) throw new RangeError(`a ${key.type} key cannot make ${alg} signatures`);
   switch (key.type) {
     case 'ssh-ed25519':
       return ed25519Signer(key);
+    case 'ecdsa-sha2-nistp256':
+    case 'ecdsa-sha2-nistp384':
+    case 'ecdsa-sha2-nistp521':
+      return ecdsaSigner(key);
+    case 'ssh-rsa':
+      if (alg === 'ssh-rsa') {
+        if (!options.legacy) throw new RangeError('ssh-rsa (SHA-1) signatures are legacy; pass { legacy: true } to make them');
+        return legacySshRsaSigner(key, options.random);
+      }
+      return rsaSigner(key, alg as 'rsa-sha2-256' | 'rsa-sha2-512', options.random);
     default:
       throw new RangeError(`unsupported key type ${JSON.stringify((key as { type: string }).type)}`);
   }
 }
 
-/** Verifies an SSH signature blob over `data` by the key in `publicBlob`; `algorithms` limits what is accepted (default: the defaults). */
+/**
+ * Verifies an SSH signature blob over `data` by the key in `publicBlob`. `algorithms` limits
+ * which signature names are accepted (default: DEFAULT_SIGNATURE_ALGORITHMS; list 'ssh-rsa'
+ * explicitly to accept SHA-1). Never throws: malformed input is false.
+ */
 export function verifySignature(
   publicBlob: Uint8Array,
   data: Uint8Array,
@@ -118,6 +163,6 @@ export function verifySignature(
     return false;
   }
   if (!algorithms.includes(alg)) return false;
-  const v = getVerifier(alg);
+  const v = getVerifier(alg, { legacy: true });
   return v ? v.verify(publicBlob, data, signatureBlob) : false;
 }
