@@ -80,7 +80,7 @@ export class PacketSealer {
   bytes = 0;
   packets = 0;
   private cipher: PacketCipher | null = null;
-  private pad = new Uint8Array(0);
+  private pad: Uint8Array = new Uint8Array(0);
   private padPos = 0;
 
   constructor(
@@ -169,7 +169,7 @@ export class PacketOpener {
   bytes = 0;
   packets = 0;
   private cipher: PacketCipher | null = null;
-  private pend = new Uint8Array(0);
+  private pend: Uint8Array = new Uint8Array(0);
   private pendStart = 0;
   private pendEnd = 0;
   /** The current packet's total length (4 + packet_length) once its first block was read, and that block as decryptLength left it. */
