@@ -114,16 +114,22 @@ export class Pair {
 
   /** Pumps until neither side has anything to send or say (bounded). */
   run(maxSteps = 2_000_000): this {
-    for (let i = 0; i < maxSteps; i++) {
+    if (!this.steps(maxSteps)) throw new Error(`harness did not settle within ${maxSteps} steps (seed ${this.rng.seed})`);
+    return this;
+  }
+
+  /** Pumps at most n steps; true when everything settled. */
+  steps(n: number): boolean {
+    for (let i = 0; i < n; i++) {
       let moved = this.collect();
       const toServer = this.holdToServer ? 0 : this.deliver(this.c2s, this.server);
       const toClient = this.holdToClient ? 0 : this.deliver(this.s2c, this.client);
       this.bytesToServer += toServer;
       this.bytesToClient += toClient;
       if (toServer || toClient) moved = true;
-      if (!moved && !this.collect()) return this;
+      if (!moved && !this.collect()) return true;
     }
-    throw new Error(`harness did not settle within ${maxSteps} steps (seed ${this.rng.seed})`);
+    return false;
   }
 
   /** Bytes waiting in flight to the server / client. */
