@@ -135,7 +135,9 @@ export interface PublicCodec<P> {
 
 /** The math of a one-round exchange. */
 export interface OneRoundOps<P> {
-  readonly codec: PublicCodec<P>;
+  /** How the client's value (Q_C, e, C_INIT) and the server's (Q_S, f, S_REPLY) are carried and checked. */
+  readonly clientCodec: PublicCodec<P>;
+  readonly serverCodec: PublicCodec<P>;
   /** Client: make an ephemeral key; `agree` turns the server's value into the encoded K. */
   clientKeygen(ctx: KexContext): { pub: P; agree(serverPub: P): Uint8Array; dispose(): void };
   /** Server: answer the client's value; returns the server's value and the encoded K. */
@@ -164,8 +166,8 @@ function exchangeHashOneRound<P>(
   k: Uint8Array,
 ): Uint8Array {
   const w = hashPrefix(ctx, hostKeyBlob);
-  ops.codec.write(w, clientPub);
-  ops.codec.write(w, serverPub);
+  ops.clientCodec.write(w, clientPub);
+  ops.serverCodec.write(w, serverPub);
   w.raw(k);
   const data = w.finish();
   const h = hashBytes(info.hash, data);
@@ -195,7 +197,7 @@ export function oneRoundClient<P>(info: OneRoundInfo, ops: OneRoundOps<P>, ctx: 
       if (state !== 'new') throw new ProtocolError(`${info.name}: key exchange already started`);
       eph = ops.clientKeygen(ctx);
       const w = new SshWriter().byte(KexMsg.KEXDH_INIT);
-      ops.codec.write(w, eph.pub);
+      ops.clientCodec.write(w, eph.pub);
       state = 'sent';
       return [w.finish()];
     },
@@ -209,7 +211,7 @@ export function oneRoundClient<P>(info: OneRoundInfo, ops: OneRoundOps<P>, ctx: 
       }
       const r = openMessage(payload, KexMsg.KEXDH_REPLY, `${info.name} ${info.replyName}`);
       const hostKeyBlob = r.string('K_S').slice();
-      const serverPub = ops.codec.read(r, info.serverField);
+      const serverPub = ops.serverCodec.read(r, info.serverField);
       const signature = r.string('signature').slice();
       r.end();
       if (hostKeyBlob.length === 0) throw kexFailed(`${info.name}: empty server host key`);
@@ -244,7 +246,7 @@ export function oneRoundServer<P>(info: OneRoundInfo, ops: OneRoundOps<P>, ctx: 
   function serverReceive(payload: Uint8Array): { send: Uint8Array[]; result?: KexResult } {
       if (done) throw new ProtocolError(`${info.name}: unexpected message ${payload?.[0]} after the exchange finished`);
       const r = openMessage(payload, KexMsg.KEXDH_INIT, `${info.name} ${info.initName}`);
-      const clientPub = ops.codec.read(r, info.clientField);
+      const clientPub = ops.clientCodec.read(r, info.clientField);
       r.end();
       done = true;
       const { pub, k } = ops.serverRespond(ctx, clientPub);
@@ -252,7 +254,7 @@ export function oneRoundServer<P>(info: OneRoundInfo, ops: OneRoundOps<P>, ctx: 
       const exchangeHash = exchangeHashOneRound(info, ops, ctx, hostKeyBlob, clientPub, pub, k);
       const signature = hostKey.sign(exchangeHash);
       const w = new SshWriter().byte(KexMsg.KEXDH_REPLY).string(hostKeyBlob);
-      ops.codec.write(w, pub);
+      ops.serverCodec.write(w, pub);
       w.string(signature);
       return { send: [w.finish()], result: { sharedSecret: k, exchangeHash, hostKeyBlob, signature } };
   }

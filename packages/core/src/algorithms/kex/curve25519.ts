@@ -38,8 +38,10 @@ export function x25519Shared(secret: Uint8Array, peer: Uint8Array, field: string
   return out;
 }
 
+const codec = fixedStringCodec(X25519_LENGTH);
 const ops: OneRoundOps<Uint8Array> = {
-  codec: fixedStringCodec(X25519_LENGTH),
+  clientCodec: codec,
+  serverCodec: codec,
   clientKeygen(ctx) {
     const { secret, pub } = x25519Keygen(ctx, 'curve25519 client key');
     return {
