@@ -51,3 +51,24 @@ export type { ReadKeyOptions, PrivateKeyFormat, PrivateKeyInfo, PublicKeyLine } 
 export { DEFAULT_KDF_ROUNDS, encodeOpensshPrivateKey, decodeOpensshPrivateKey } from './openssh-key.ts';
 export type { OpensshWriteOptions } from './openssh-key.ts';
 export { bcryptPbkdf } from './bcrypt-pbkdf.ts';
+export {
+  parseKnownHosts,
+  lookupKnownHost,
+  knownHostEntries,
+  knownHostName,
+  entryMatchesHost,
+  hashHostName,
+  formatKnownHostsLine,
+  MAX_KNOWN_HOSTS_LINES,
+} from './known-hosts.ts';
+export type { KnownHosts, KnownHostEntry, KnownHostStatus } from './known-hosts.ts';
+export {
+  parseAuthorizedKeys,
+  parseAuthorizedKeyOptions,
+  parseExpiryTime,
+  findAuthorizedKey,
+  MAX_AUTHORIZED_KEYS_LINES,
+  MAX_OPTIONS,
+} from './authorized-keys.ts';
+export type { AuthorizedKeys, AuthorizedKey, AuthorizedKeyOptions, AuthorizedKeyContext } from './authorized-keys.ts';
+export { matchPattern, matchPatternList, matchAddressList, fromAllowed, parseIp, parseCidr, MAX_PATTERN_ENTRIES } from './patterns.ts';
