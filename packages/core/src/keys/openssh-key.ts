@@ -49,7 +49,12 @@ interface Outer {
 }
 
 function readOuter(blob: Uint8Array, file?: string): Outer {
-  if (!isOpensshKeyBlob(blob)) throw new KeyFileError('malformed', 'not an openssh-key-v1 key (bad magic)', file);
+  if (!isOpensshKeyBlob(blob)) {
+    const prefix = blob.length < MAGIC.length && equalBytes(blob, MAGIC.subarray(0, blob.length));
+    throw prefix
+      ? new KeyFileError('truncated', 'openssh-key-v1 key is truncated', file)
+      : new KeyFileError('malformed', 'not an openssh-key-v1 key (bad magic)', file);
+  }
   try {
     const r = new SshReader(blob.subarray(MAGIC.length), 'openssh-key-v1');
     const cipherName = r.text('ciphername');
