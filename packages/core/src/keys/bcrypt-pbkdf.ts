@@ -4,7 +4,7 @@
 // "OxychromaticBlowfishSwatDynamite" 64 times, output as little-endian words. Output bytes of
 // each block are spread across the key with a stride, so every block is needed for any prefix.
 import { sha512 } from '@noble/hashes/sha2.js';
-import { Blowfish } from './blowfish.ts';
+import { Blowfish, streamWords } from './blowfish.ts';
 
 const MAGIC = new TextEncoder().encode('OxychromaticBlowfishSwatDynamite');
 const HASH_LEN = 32;
@@ -15,18 +15,19 @@ export const BCRYPT_MAX_ROUNDS = 1 << 16;
 /** bcrypt_hash: one 32-byte output from SHA-512 digests of the passphrase and salt. */
 export function bcryptHash(sha2pass: Uint8Array, sha2salt: Uint8Array): Uint8Array {
   const bf = new Blowfish();
-  bf.expandSalted(sha2salt, sha2pass);
+  const pass = streamWords(sha2pass);
+  const salt = streamWords(sha2salt);
+  bf.expandSalted(salt, pass);
   for (let i = 0; i < 64; i++) {
-    bf.expand0(sha2salt);
-    bf.expand0(sha2pass);
+    bf.expand0(salt);
+    bf.expand0(pass);
   }
-  const c = new Uint32Array(8);
-  for (let i = 0; i < 8; i++) c[i] = ((MAGIC[4 * i] << 24) | (MAGIC[4 * i + 1] << 16) | (MAGIC[4 * i + 2] << 8) | MAGIC[4 * i + 3]) >>> 0;
+  const c = streamWords(MAGIC);
   for (let i = 0; i < 64; i++) {
     for (let j = 0; j < 8; j += 2) {
-      const o = bf.encipher(c[j], c[j + 1]);
-      c[j] = o[0];
-      c[j + 1] = o[1];
+      bf.encipher(c[j], c[j + 1]);
+      c[j] = bf.l;
+      c[j + 1] = bf.r;
     }
   }
   const out = new Uint8Array(HASH_LEN);
@@ -37,6 +38,8 @@ export function bcryptHash(sha2pass: Uint8Array, sha2salt: Uint8Array): Uint8Arr
     out[4 * i + 3] = c[i] >>> 24;
   }
   bf.s.fill(0);
+  pass.fill(0);
+  salt.fill(0);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // OpenBSD's blf.c, i.e. Blowfish_initstate, Blowfish_expandstate (salted) and
 // Blowfish_expand0state, plus ECB encryption of 64-bit blocks held as two big-endian words.
 // Only bcrypt_pbkdf (bcrypt-pbkdf.ts) uses this; it is not offered as an SSH cipher.
+// Written for speed in plain JS: the Feistel rounds are inlined and keys are pre-split into words.
 import { PI_WORDS_HEX } from './blowfish-pi.ts';
 
 const STATE_WORDS = 18 + 4 * 256;
@@ -15,67 +16,84 @@ function initialState(): Uint32Array {
   return initial;
 }
 
+/** The bytes of `b` as big-endian words, cycling through `b` as blf.c's Blowfish_stream2word does, until the cycle repeats. */
+export function streamWords(b: Uint8Array): Uint32Array {
+  if (b.length === 0) throw new RangeError('Blowfish key and salt must not be empty');
+  // The word sequence repeats after lcm(len, 4) bytes: len words if len is odd, fewer otherwise.
+  const n = b.length % 4 === 0 ? b.length / 4 : b.length % 2 === 0 ? b.length / 2 : b.length;
+  const out = new Uint32Array(n);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    let w = 0;
+    for (let k = 0; k < 4; k++) {
+      w = (w << 8) | b[j];
+      j = j + 1 === b.length ? 0 : j + 1;
+    }
+    out[i] = w >>> 0;
+  }
+  return out;
+}
+
 /** A Blowfish state: P[0..17] then S0..S3, 256 words each. */
 export class Blowfish {
   /** P-array and S-boxes (18 + 1024 words). */
   readonly s: Uint32Array = new Uint32Array(STATE_WORDS);
-  /** Output of the last encipher call: [left, right]. */
-  private readonly out = new Uint32Array(2);
+  /** Result of the last encipher: left and right halves. */
+  l = 0;
+  r = 0;
 
   constructor() {
     this.s.set(initialState());
   }
 
-  /** Encrypts the block (l, r); the result is in out[0], out[1]. */
-  encipher(l: number, r: number): Uint32Array {
+  /** Encrypts the block (l, r); the result is left in this.l, this.r. */
+  encipher(l: number, r: number): void {
     const s = this.s;
     l ^= s[0];
     for (let i = 1; i <= 16; i += 2) {
       r ^= (((s[18 + (l >>> 24)] + s[274 + ((l >>> 16) & 0xff)]) ^ s[530 + ((l >>> 8) & 0xff)]) + s[786 + (l & 0xff)]) ^ s[i];
       l ^= (((s[18 + (r >>> 24)] + s[274 + ((r >>> 16) & 0xff)]) ^ s[530 + ((r >>> 8) & 0xff)]) + s[786 + (r & 0xff)]) ^ s[i + 1];
     }
-    this.out[0] = r ^ s[17];
-    this.out[1] = l;
-    return this.out;
+    this.l = (r ^ s[17]) >>> 0;
+    this.r = l >>> 0;
   }
 
-  /** Blowfish_expand0state: mixes `key` into P, then re-derives P and S by chained encryption. */
-  expand0(key: Uint8Array): void {
+  /** Blowfish_expand0state with `key` already split by streamWords. */
+  expand0(key: Uint32Array): void {
     this.expand(undefined, key);
   }
 
   /** Blowfish_expandstate: as expand0 but each block is first XORed with words of `data` (the salt). */
-  expandSalted(data: Uint8Array, key: Uint8Array): void {
+  expandSalted(data: Uint32Array, key: Uint32Array): void {
     this.expand(data, key);
   }
 
-  private expand(data: Uint8Array | undefined, key: Uint8Array): void {
-    if (key.length === 0 || (data && data.length === 0)) throw new RangeError('Blowfish key and salt must not be empty');
+  private expand(data: Uint32Array | undefined, key: Uint32Array): void {
     const s = this.s;
-    const kc = { j: 0 };
-    for (let i = 0; i < 18; i++) s[i] ^= streamWord(key, kc);
-    const dc = { j: 0 };
+    const kn = key.length;
+    for (let i = 0, k = 0; i < 18; i++) {
+      s[i] ^= key[k];
+      k = k + 1 === kn ? 0 : k + 1;
+    }
     let l = 0, r = 0;
-    for (let i = 0; i < STATE_WORDS; i += 2) {
+    const dn = data ? data.length : 0;
+    for (let i = 0, d = 0; i < STATE_WORDS; i += 2) {
       if (data) {
-        l ^= streamWord(data, dc);
-        r ^= streamWord(data, dc);
+        l ^= data[d];
+        d = d + 1 === dn ? 0 : d + 1;
+        r ^= data[d];
+        d = d + 1 === dn ? 0 : d + 1;
       }
-      const o = this.encipher(l, r);
-      l = o[0];
-      r = o[1];
+      l ^= s[0];
+      for (let j = 1; j <= 16; j += 2) {
+        r ^= (((s[18 + (l >>> 24)] + s[274 + ((l >>> 16) & 0xff)]) ^ s[530 + ((l >>> 8) & 0xff)]) + s[786 + (l & 0xff)]) ^ s[j];
+        l ^= (((s[18 + (r >>> 24)] + s[274 + ((r >>> 16) & 0xff)]) ^ s[530 + ((r >>> 8) & 0xff)]) + s[786 + (r & 0xff)]) ^ s[j + 1];
+      }
+      const t = r ^ s[17];
+      r = l;
+      l = t;
       s[i] = l;
       s[i + 1] = r;
     }
   }
-}
-
-/** The next big-endian 32-bit word of `b`, wrapping around at its end (blf.c Blowfish_stream2word). */
-export function streamWord(b: Uint8Array, c: { j: number }): number {
-  let w = 0;
-  for (let i = 0; i < 4; i++) {
-    if (c.j >= b.length) c.j = 0;
-    w = (w << 8) | b[c.j++];
-  }
-  return w >>> 0;
 }
