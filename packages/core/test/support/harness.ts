@@ -27,6 +27,9 @@ export function ed25519Key(seed: number): HostKeySigner {
 
 export { createSigner };
 
+/** Tests not about key exchange use curve25519 (cheap) instead of the ML-KEM hybrid default. */
+const FAST = { kex: ['curve25519-sha256'] };
+
 export type Handler = (ev: ConnectionEvent, pair: Pair) => void;
 
 export interface PairOptions {
@@ -65,11 +68,11 @@ export class Pair {
     this.maxChunk = opts.maxChunk ?? 4096;
     const env = (r: Prng) => ({ random: r.source(), now: () => this.now });
     this.client = new ClientConnection(
-      { username: 'alice', password: 'secret', registry: testRegistry, ...opts.client } as ClientConfig,
+      { username: 'alice', password: 'secret', registry: testRegistry, algorithms: FAST, ...opts.client } as ClientConfig,
       env(new Prng((opts.seed ?? 1) * 31 + 7)),
     );
     this.server = new ServerConnection(
-      { hostKeys: [ed25519Key(1)], registry: testRegistry, ...opts.server } as ServerConfig,
+      { hostKeys: [ed25519Key(1)], registry: testRegistry, algorithms: FAST, ...opts.server } as ServerConfig,
       env(new Prng((opts.seed ?? 1) * 17 + 3)),
     );
   }
