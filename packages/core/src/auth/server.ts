@@ -155,7 +155,7 @@ export class ServerAuth {
     if (!offered) return this.fail('publickey', true);
     const algorithm = fields.algorithm;
     const verifier = Object.hasOwn(this.opts.verifiers, algorithm) ? this.opts.verifiers[algorithm] : undefined;
-    if (!verifier || keyTypeOf(algorithm) === undefined || keyTypeOf(algorithm) !== blobType(fields.key)) {
+    if (!verifier || (keyTypeOf(algorithm) ?? algorithm) !== blobType(fields.key)) {
       return this.fail('publickey', true);
     }
     const key: PublicKeyInfo = { algorithm, blob: fields.key.slice() };

@@ -28,7 +28,7 @@ export const PHASES: readonly Phase[] = ['handshake', 'handshake-strict', 'kex',
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const GENERIC = [Msg.DISCONNECT, Msg.IGNORE, Msg.UNIMPLEMENTED, Msg.DEBUG];
 const KEX_METHOD = range(KEX_FIRST, KEX_LAST);
-const CONNECTION = range(Msg.GLOBAL_REQUEST, Msg.CHANNEL_FAILURE);
+const CONNECTION = [Msg.GLOBAL_REQUEST, Msg.REQUEST_SUCCESS, Msg.REQUEST_FAILURE, ...range(Msg.CHANNEL_OPEN, Msg.CHANNEL_FAILURE)];
 
 const table = (entries: readonly number[]): ReadonlySet<number> => new Set(entries);
 

@@ -509,7 +509,7 @@ export class Transport {
       const alg = negotiated.hostKey;
       const verifier = this.opts.registry.signature[alg];
       const keyType = blobType(result.hostKeyBlob);
-      if (!verifier || keyType === undefined || keyTypeOf(alg) !== keyType) {
+      if (!verifier || keyType === undefined || (keyTypeOf(alg) ?? alg) !== keyType) {
         throw new ProtocolError(`server host key of type ${keyType ?? '(unreadable)'} does not match the negotiated ${alg}`, DisconnectReason.KEY_EXCHANGE_FAILED);
       }
       if (!verifier.verify(result.hostKeyBlob, result.exchangeHash, result.signature)) {

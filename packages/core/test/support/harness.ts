@@ -22,8 +22,11 @@ export const allCiphers = Object.keys(testRegistry.cipher);
 
 /** A deterministic ed25519 signer from a one-byte seed. */
 export function ed25519Key(seed: number): HostKeySigner {
-  return ed25519Signer(ed25519PrivateKey(new Uint8Array(32).fill(seed)));
+  let k = keyCache.get(seed);
+  if (!k) keyCache.set(seed, (k = ed25519Signer(ed25519PrivateKey(new Uint8Array(32).fill(seed)))));
+  return k;
 }
+const keyCache = new Map<number, HostKeySigner>();
 
 export { createSigner };
 
