@@ -36,6 +36,10 @@ export interface PrivateKeyInfo {
   readonly encrypted: boolean;
   /** The public key, when the file stores it in clear (openssh-key-v1 always does). */
   readonly publicKey?: PublicKey;
+  /** openssh-key-v1 only: cipher name ("none" when not encrypted). */
+  readonly cipher?: string;
+  /** openssh-key-v1 only: bcrypt_pbkdf rounds when encrypted. */
+  readonly rounds?: number;
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -119,7 +123,7 @@ export function privateKeyInfo(data: string | Uint8Array, options: { file?: stri
   const { file } = options;
   if (data instanceof Uint8Array && isOpensshKeyBlob(data)) {
     const i = opensshKeyInfo(data, file);
-    return { format: 'openssh', encrypted: i.encrypted, publicKey: i.publicKey };
+    return { format: 'openssh', encrypted: i.encrypted, publicKey: i.publicKey, cipher: i.cipher, rounds: i.rounds };
   }
   const text = asText(data);
   const pem = parsePem(text, file);
@@ -128,7 +132,7 @@ export function privateKeyInfo(data: string | Uint8Array, options: { file?: stri
   const format = checkLabel(pem.label, pem.headers, file);
   if (format === 'openssh') {
     const i = opensshKeyInfo(pem.body, file);
-    return { format, encrypted: i.encrypted, publicKey: i.publicKey };
+    return { format, encrypted: i.encrypted, publicKey: i.publicKey, cipher: i.cipher, rounds: i.rounds };
   }
   return { format, encrypted: false, publicKey: publicOf(decodeDer(pem.label, pem.body, file)) };
 }
