@@ -221,7 +221,8 @@ export class Transport {
         this.version = null;
         data = r.rest;
       }
-      this.opener.feed(data, this.onPacket);
+      if (this.paused) this.opener.push(data);
+      else this.opener.feed(data, this.onPacket);
       if (this.paused && this.opener.buffered > MAX_PAUSED_INPUT) {
         throw new ProtocolError(`peer sent more than ${MAX_PAUSED_INPUT} bytes while its host key was being checked`);
       }
