@@ -15,7 +15,7 @@
 //      conn.disconnect('connection lost', DisconnectReason.CONNECTION_LOST).
 // Decisions asked for by events (hostKey, authRequest, authPrompt, signRequest, channelOpen,
 // want-reply requests) may be answered later; the engine simply waits.
-import { DisconnectReason, ProtocolError } from './wire/index.ts';
+import { DisconnectReason } from './wire/index.ts';
 import type { RandomSource } from './algorithms/types.ts';
 import { defaultRegistry, resolveAlgorithms, type AlgorithmRegistry } from './algorithms/registry.ts';
 import { Transport, type TransportHost, type DisconnectInfo } from './transport/transport.ts';
@@ -143,6 +143,7 @@ export abstract class Connection {
    * the peer sends: a protocol error becomes a DISCONNECT to the peer and a `disconnected` event.
    */
   receive(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`receive() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
     this.transport.receive(bytes);
   }
 
@@ -276,10 +277,5 @@ export abstract class Connection {
     this.mux.abort();
     this.emit({ type: 'disconnected', reason: info.reason, description: info.description, byPeer: info.byPeer, error: info.error });
     this.disconnectedFlag = true;
-  }
-
-  /** @internal protocol errors found above the transport */
-  protected protocolError(message: string): never {
-    throw new ProtocolError(message);
   }
 }
