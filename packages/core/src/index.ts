@@ -1,4 +1,26 @@
 // @seashell/core: the sans-I/O SSH engine and promise API. Web-standard APIs only.
-export const VERSION = '0.1.0';
-export * from './wire/errors.ts';
+export { VERSION } from './version.ts';
+
+// The engine (DESIGN.md "The sans-I/O engine")
+export { Connection, type CommonConfig, type Environment } from './engine.ts';
+export { ClientConnection, type ClientConfig } from './client-connection.ts';
+export { ServerConnection, type ServerConfig } from './server-connection.ts';
+export type { ConnectionEvent, AuthRequest, AuthDecision, Prompt, PublicKeyInfo } from './events.ts';
+export { Channel, type ChannelState } from './connection/channel.ts';
+export type { SessionRequest, OpaqueRequest, ChannelOpenInfo } from './connection/requests.ts';
+export { clientKey, type ClientKey } from './auth/client.ts';
+export type { Negotiated, AlgorithmLists } from './transport/kexinit.ts';
+export type { Identification } from './transport/version.ts';
+export type { DisconnectInfo } from './transport/transport.ts';
+
+// Algorithms
+export { defaultRegistry, defaultAlgorithms, resolveAlgorithms } from './algorithms/registry.ts';
+export type { AlgorithmRegistry, CipherSpec, MacSpec, DirectionKeys } from './algorithms/registry.ts';
+export type * from './algorithms/types.ts';
+
+// Wire types and errors
+export * from './wire/index.ts';
+export * as limits from './limits.ts';
+
+// The byte stream the promise API runs on (adapters supply one)
 export * from './stream.ts';

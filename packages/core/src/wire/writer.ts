@@ -94,7 +94,7 @@ export function mpintBytes(v: bigint): Uint8Array {
   const neg = v < 0n;
   let hex = (neg ? -v : v).toString(16);
   if (hex.length % 2) hex = '0' + hex;
-  let bytes = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+  let bytes: Uint8Array = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
   if (!neg) {
     if (bytes[0] & 0x80) bytes = concat(new Uint8Array([0]), bytes);
     return bytes;

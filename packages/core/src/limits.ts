@@ -1,0 +1,110 @@
+// Every bound the engine enforces, in one place, each with the reason for its value
+// (DESIGN.md "Nothing a peer sends may crash the process or grow memory past its limit").
+// The engine reads these defaults; a few may be lowered (never raised past the hard ones) through
+// the connection config.
+
+/**
+ * Largest binary packet we accept, counting the length field, padding and MAC (RFC 4253 §6.1
+ * requires 35000; OpenSSH accepts 256 KiB). Checked against the length field before any buffer
+ * is sized for the packet (russh CVE-2024-43410).
+ */
+export const MAX_PACKET_SIZE = 256 * 1024;
+
+/** Smallest packet_length + 4 any cipher allows: RFC 4253 §6 says at least 16 bytes (or a block). */
+export const MIN_PACKET_SIZE = 16;
+
+/** Minimum random padding per packet (RFC 4253 §6). */
+export const MIN_PADDING = 4;
+
+/** Largest payload we ever put in one packet ourselves: the packet limit less header, padding and MAC. */
+export const MAX_PAYLOAD_SIZE = MAX_PACKET_SIZE - 4 - 1 - 255 - 64;
+
+/** Longest identification line (RFC 4253 §4.2: 255 characters including CR LF). */
+export const MAX_VERSION_LINE = 255;
+
+/**
+ * Lines a server may send before its SSH- line (RFC 4253 §4.2 allows "other lines"), and the
+ * longest such line. Bounded so a peer that never identifies cannot make us read forever.
+ */
+export const MAX_PRE_VERSION_LINES = 50;
+export const MAX_PRE_VERSION_LINE = 1024;
+
+/** Bytes of the version exchange kept before giving up (lines above plus the identification). */
+export const MAX_VERSION_EXCHANGE_BYTES = MAX_PRE_VERSION_LINES * MAX_PRE_VERSION_LINE + MAX_VERSION_LINE;
+
+/** Longest name-list in KEXINIT we accept, per list (OpenSSH's lists are well under 2 KiB). */
+export const MAX_NAME_LIST = 8192;
+
+/** EXT_INFO: fewer than this many extensions (AsyncSSH CVE-2023-46445/46446 hardening). */
+export const MAX_EXT_INFO_ENTRIES = 1024;
+
+/** Authentication banner (SSH_MSG_USERAUTH_BANNER) and DEBUG/DISCONNECT texts we pass on: bytes. */
+export const MAX_BANNER_SIZE = 64 * 1024;
+
+/** Failed authentication attempts before the server disconnects (OpenSSH MaxAuthTries). */
+export const MAX_AUTH_TRIES = 6;
+
+/** Milliseconds a client has to authenticate (OpenSSH LoginGraceTime, 120 s). */
+export const LOGIN_GRACE_TIME_MS = 120_000;
+
+/** keyboard-interactive: most prompts in one INFO_REQUEST (OpenSSH caps at 100). */
+export const MAX_KBDINT_PROMPTS = 100;
+
+/** Rekey after this many bytes in either direction (RFC 4253 §9: after 1 GiB). */
+export const REKEY_BYTES = 1024 ** 3;
+
+/** Rekey after this many packets in either direction (RFC 4344 §3.1: well before 2^32 blocks/packets). */
+export const REKEY_PACKETS = 2 ** 31;
+
+/** Rekey after this many milliseconds (RFC 4253 §9: after an hour). */
+export const REKEY_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * A key exchange that takes longer than this is abandoned: a peer that stalls KEX while we hold
+ * queued writes must not keep us waiting for ever (Go CVE-2025-22869).
+ */
+export const KEX_TIMEOUT_MS = 60_000;
+
+/**
+ * Bytes of non-KEX messages held while a key exchange is in progress (RFC 4253 §7.1 forbids
+ * sending them until NEWKEYS). Channel data is not counted here: it waits in the channels' own
+ * bounded queues. Going past this means the peer stalled KEX while we kept producing: disconnect
+ * (Go CVE-2025-22869).
+ */
+export const MAX_PENDING_OUTBOUND = 4 * 1024 * 1024;
+
+/** Our initial receive window per channel (OpenSSH uses 2 MiB). */
+export const CHANNEL_WINDOW = 2 * 1024 * 1024;
+
+/** Largest CHANNEL_DATA payload we accept per packet (OpenSSH advertises 32 KiB). */
+export const CHANNEL_MAX_PACKET = 32 * 1024;
+
+/** We never send channel data packets larger than this, whatever the peer advertises. */
+export const CHANNEL_SEND_MAX_PACKET = 64 * 1024;
+
+/** Largest window a channel can ever have (RFC 4254 §5.2: a uint32; russh CVE-2025-54804). */
+export const MAX_WINDOW = 0xffffffff;
+
+/**
+ * Bytes an application may queue on one channel beyond what the peer's window lets us send
+ * before `write` reports backpressure (returns false).
+ */
+export const CHANNEL_SEND_HIGH_WATER = 1024 * 1024;
+
+/**
+ * Hard cap on a channel's send queue: writing past it is an application error (the writer ignored
+ * backpressure) and throws instead of growing memory.
+ */
+export const CHANNEL_SEND_HARD_LIMIT = 16 * 1024 * 1024;
+
+/** Channels open at once per connection (OpenSSH's default MaxSessions is 10; we allow more). */
+export const MAX_CHANNELS = 1024;
+
+/** Channel or global requests waiting for the application's reply, per connection. */
+export const MAX_PENDING_REQUESTS = 256;
+
+/** Environment variables a server accepts per session (each is a separate CHANNEL_REQUEST). */
+export const MAX_ENV_VARS = 256;
+
+/** Events waiting to be polled before the engine stops reading (a mis-driven adapter, not a peer). */
+export const MAX_PENDING_EVENTS = 65536;

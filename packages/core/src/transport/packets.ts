@@ -1,0 +1,317 @@
+// Binary packet protocol (RFC 4253 §6): uint32 packet_length, byte padding_length, payload,
+// random padding, then the MAC or tag. Before the first NEWKEYS packets travel in the clear
+// (the "none" path below); afterwards a PacketCipher (@seashell/kernel, wasm/src/packet.ts)
+// seals and opens each packet in place in kernel memory: we lay the plaintext out in
+// cipher.ioView, one call seals it, and we copy the result out once.
+//
+// Inbound, the length is checked against MAX_PACKET_SIZE, the minimum and the block size before
+// any buffer is sized for the packet (russh CVE-2024-43410). Sequence numbers are uint32 and
+// wrap (RFC 4253 §6.4); strict KEX resets them (transport.ts).
+import { DisconnectReason, ProtocolError } from '../wire/index.ts';
+import type { PacketCipher } from '@seashell/kernel';
+import type { RandomSource } from '../algorithms/types.ts';
+import { MAX_PACKET_SIZE, MIN_PACKET_SIZE, MIN_PADDING } from '../limits.ts';
+
+/** Block size of the cleartext "none" path (RFC 4253 §6: at least 8). */
+const NONE_BLOCK = 8;
+
+/**
+ * True when the padding covers only the part after packet_length: AEAD and encrypt-then-MAC
+ * modes, where the length is authenticated separately (OpenSSH's aadlen). This is the case when
+ * the length can be read from 4 bytes alone (chacha20-poly1305, aes-gcm, -etm MACs).
+ */
+export function padsAfterLength(c: PacketCipher): boolean {
+  return c.lengthInClear || c.firstBlockLength === 4;
+}
+
+/** Outbound bytes waiting for the socket: one growable buffer, handed over whole on take(). */
+export class OutputBuffer {
+  private buf: Uint8Array;
+  private len = 0;
+
+  constructor(private readonly initial = 64 * 1024) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Makes room for n more bytes and returns the buffer; write at `length`, then commit(n). */
+  reserve(n: number): Uint8Array {
+    if (this.len + n > this.buf.length) {
+      let size = this.buf.length * 2;
+      while (size < this.len + n) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    return this.buf;
+  }
+
+  commit(n: number): void {
+    this.len += n;
+  }
+
+  /** Appends bytes (the version line, a sealed packet). */
+  append(b: Uint8Array): void {
+    this.reserve(b.length).set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Everything written since the last take, or undefined when nothing is waiting. */
+  take(): Uint8Array | undefined {
+    if (this.len === 0) return undefined;
+    const out = this.buf.subarray(0, this.len);
+    this.buf = new Uint8Array(Math.max(this.initial, Math.min(this.buf.length, 4 * this.initial)));
+    this.len = 0;
+    return out;
+  }
+}
+
+/** Writes the payload of a packet into `target` at `offset` (exactly the announced length). */
+export type PayloadWriter = (target: Uint8Array, offset: number) => void;
+
+/** The sending half of the binary packet protocol. */
+export class PacketSealer {
+  /** Sequence number of the next packet (uint32, wraps). */
+  seq = 0;
+  /** Bytes and packets sent since the last key exchange (for rekey decisions). */
+  bytes = 0;
+  packets = 0;
+  private cipher: PacketCipher | null = null;
+  private pad: Uint8Array = new Uint8Array(0);
+  private padPos = 0;
+
+  constructor(
+    private readonly out: OutputBuffer,
+    private readonly random: RandomSource,
+  ) {}
+
+  /** Installs the cipher to use from the next packet on (after sending NEWKEYS); disposes the old one. */
+  setCipher(c: PacketCipher): void {
+    if (c.ioView.length < MAX_PACKET_SIZE + c.macLength) {
+      throw new RangeError(`${c.name}: kernel IO buffer of ${c.ioView.length} bytes cannot hold a ${MAX_PACKET_SIZE}-byte packet`);
+    }
+    this.cipher?.dispose();
+    this.cipher = c;
+  }
+
+  /** Largest payload one packet can carry with the current cipher. */
+  get maxPayload(): number {
+    return MAX_PACKET_SIZE - 4 - 1 - 2 * 32;
+  }
+
+  /** Seals a packet whose payload (payloadLen bytes) is written by `fill`. */
+  seal(payloadLen: number, fill: PayloadWriter): void {
+    if (!Number.isInteger(payloadLen) || payloadLen < 1 || payloadLen > this.maxPayload) {
+      throw new RangeError(`payload of ${payloadLen} bytes: must be 1..${this.maxPayload}`);
+    }
+    const c = this.cipher;
+    const block = c ? Math.max(c.blockSize, NONE_BLOCK) : NONE_BLOCK;
+    const aad = c ? padsAfterLength(c) : false;
+    const unpadded = 1 + payloadLen + (aad ? 0 : 4);
+    let padding = block - (unpadded % block);
+    if (padding < MIN_PADDING) padding += block;
+    const packetLength = 1 + payloadLen + padding;
+    const total = 4 + packetLength;
+    const mac = c ? c.macLength : 0;
+    const target = c ? c.ioView : this.out.reserve(total);
+    const base = c ? 0 : this.out.length;
+    target[base] = packetLength >>> 24;
+    target[base + 1] = packetLength >>> 16;
+    target[base + 2] = packetLength >>> 8;
+    target[base + 3] = packetLength;
+    target[base + 4] = padding;
+    fill(target, base + 5);
+    this.fillPadding(target, base + 5 + payloadLen, padding);
+    if (c) {
+      c.seal(this.seq, total);
+      this.out.append(c.ioView.subarray(0, total + mac));
+    } else {
+      this.out.commit(total);
+    }
+    this.seq = (this.seq + 1) >>> 0;
+    this.bytes += total + mac;
+    this.packets++;
+  }
+
+  /** Seals a packet with an already encoded payload. */
+  sealPayload(payload: Uint8Array): void {
+    this.seal(payload.length, (t, o) => t.set(payload, o));
+  }
+
+  private fillPadding(target: Uint8Array, at: number, n: number): void {
+    if (this.padPos + n > this.pad.length) {
+      this.pad = this.random(1024);
+      if (!(this.pad instanceof Uint8Array) || this.pad.length !== 1024) throw new TypeError('random source must return the number of bytes asked for');
+      this.padPos = 0;
+    }
+    target.set(this.pad.subarray(this.padPos, this.padPos + n), at);
+    this.padPos += n;
+  }
+
+  /** Releases the cipher's kernel context. */
+  dispose(): void {
+    this.cipher?.dispose();
+    this.cipher = null;
+  }
+}
+
+/** Called for each packet opened; return false to stop (the rest stays buffered). */
+export type PacketHandler = (payload: Uint8Array, seq: number) => boolean;
+
+/** The receiving half of the binary packet protocol. */
+export class PacketOpener {
+  /** Sequence number of the next packet (uint32, wraps). */
+  seq = 0;
+  /** Bytes and packets received since the last key exchange. */
+  bytes = 0;
+  packets = 0;
+  private cipher: PacketCipher | null = null;
+  private pend: Uint8Array = new Uint8Array(0);
+  private pendStart = 0;
+  private pendEnd = 0;
+  /** The current packet's total length (4 + packet_length) once its first block was read, and that block as decryptLength left it. */
+  private total = -1;
+  private first: Uint8Array | null = null;
+
+  /** Installs the cipher for packets after NEWKEYS; disposes the old one. */
+  setCipher(c: PacketCipher): void {
+    if (this.total >= 0) throw new ProtocolError('internal: cipher change in the middle of a packet');
+    if (c.ioView.length < MAX_PACKET_SIZE + c.macLength) {
+      throw new RangeError(`${c.name}: kernel IO buffer of ${c.ioView.length} bytes cannot hold a ${MAX_PACKET_SIZE}-byte packet`);
+    }
+    this.cipher?.dispose();
+    this.cipher = c;
+  }
+
+  /** Bytes received and not yet turned into packets. */
+  get buffered(): number {
+    return this.pendEnd - this.pendStart;
+  }
+
+  /** Takes bytes in any split and calls `onPacket` for each complete packet, in order. */
+  feed(chunk: Uint8Array, onPacket: PacketHandler): void {
+    let src: Uint8Array;
+    let pos: number;
+    let end: number;
+    if (this.pendEnd === this.pendStart) {
+      src = chunk;
+      pos = 0;
+      end = chunk.length;
+    } else {
+      this.append(chunk);
+      src = this.pend;
+      pos = this.pendStart;
+      end = this.pendEnd;
+    }
+    try {
+      while (pos < end) {
+        const r = this.open(src, pos, end);
+        if (r === undefined) break;
+        pos += r.consumed;
+        if (src === this.pend) this.pendStart = pos;
+        if (!onPacket(r.payload, r.seq)) break;
+      }
+    } finally {
+      if (src === chunk) {
+        this.pendStart = this.pendEnd = 0;
+        if (pos < end) this.append(chunk.subarray(pos, end));
+      } else {
+        this.pendStart = pos;
+        if (this.pendStart === this.pendEnd) this.pendStart = this.pendEnd = 0;
+      }
+    }
+  }
+
+  private append(b: Uint8Array): void {
+    if (b.length === 0) return;
+    const have = this.pendEnd - this.pendStart;
+    if (this.pendEnd + b.length > this.pend.length) {
+      if (have + b.length <= this.pend.length && this.pendStart > 0) {
+        this.pend.copyWithin(0, this.pendStart, this.pendEnd);
+      } else {
+        const next = new Uint8Array(Math.max(have + b.length, 2 * this.pend.length, 4096));
+        next.set(this.pend.subarray(this.pendStart, this.pendEnd));
+        this.pend = next;
+      }
+      this.pendStart = 0;
+      this.pendEnd = have;
+    }
+    this.pend.set(b, this.pendEnd);
+    this.pendEnd += b.length;
+  }
+
+  /** Opens one packet from src[pos, end) if it is complete. */
+  private open(src: Uint8Array, pos: number, end: number): { payload: Uint8Array; seq: number; consumed: number } | undefined {
+    const c = this.cipher;
+    const avail = end - pos;
+    if (this.total < 0) {
+      const firstLen = c ? c.firstBlockLength : 4;
+      if (avail < firstLen) return undefined;
+      let packetLength: number;
+      if (c) {
+        c.ioView.set(src.subarray(pos, pos + firstLen), 0);
+        packetLength = c.decryptLength(this.seq) >>> 0;
+        this.first = c.ioView.slice(0, firstLen);
+      } else {
+        packetLength = ((src[pos] << 24) | (src[pos + 1] << 16) | (src[pos + 2] << 8) | src[pos + 3]) >>> 0;
+      }
+      this.total = checkLength(packetLength, c);
+    }
+    const mac = c ? c.macLength : 0;
+    const total = this.total;
+    if (avail < total + mac) return undefined;
+    let plain: Uint8Array;
+    let at: number;
+    if (c) {
+      const first = this.first!;
+      c.ioView.set(first, 0);
+      c.ioView.set(src.subarray(pos + first.length, pos + total + mac), first.length);
+      if (!c.open(this.seq, total)) throw new ProtocolError('message authentication code incorrect', DisconnectReason.MAC_ERROR);
+      plain = c.ioView;
+      at = 0;
+    } else {
+      plain = src;
+      at = pos;
+    }
+    const padding = plain[at + 4];
+    const payloadLen = total - 5 - padding;
+    if (padding < MIN_PADDING) throw new ProtocolError(`packet padding of ${padding} bytes is under the minimum of ${MIN_PADDING}`);
+    if (payloadLen < 1) throw new ProtocolError(`packet padding of ${padding} bytes leaves no room for a payload`);
+    const payload = plain.slice(at + 5, at + 5 + payloadLen);
+    const seq = this.seq;
+    this.seq = (this.seq + 1) >>> 0;
+    this.bytes += total + mac;
+    this.packets++;
+    this.total = -1;
+    this.first = null;
+    return { payload, seq, consumed: total + mac };
+  }
+
+  /** Releases the cipher's kernel context and drops buffered bytes. */
+  dispose(): void {
+    this.cipher?.dispose();
+    this.cipher = null;
+    this.pend = new Uint8Array(0);
+    this.pendStart = this.pendEnd = 0;
+  }
+}
+
+/**
+ * Checks a received packet_length before anything is sized by it: at most MAX_PACKET_SIZE in
+ * all, at least the minimum, a whole number of blocks (russh CVE-2024-43410). Returns
+ * 4 + packet_length.
+ */
+export function checkLength(packetLength: number, c: PacketCipher | null): number {
+  const block = c ? Math.max(c.blockSize, NONE_BLOCK) : NONE_BLOCK;
+  const aad = c ? padsAfterLength(c) : false;
+  const total = 4 + packetLength;
+  if (total > MAX_PACKET_SIZE) throw new ProtocolError(`packet length ${packetLength} exceeds the maximum of ${MAX_PACKET_SIZE - 4}`);
+  const padded = aad ? packetLength : total;
+  const min = aad ? Math.max(block, 1 + MIN_PADDING + 1) : Math.max(MIN_PACKET_SIZE, block);
+  if (padded < min) throw new ProtocolError(`packet length ${packetLength} is under the minimum`);
+  if (padded % block !== 0) throw new ProtocolError(`packet length ${packetLength} is not a multiple of the ${block}-byte block size`);
+  return total;
+}
