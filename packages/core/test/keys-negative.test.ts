@@ -212,3 +212,19 @@ describe('key file errors', () => {
     fails(() => parsePublicKeyLine('justoneword', 'k.pub', 1), 'malformed', /expected/, 'k.pub:1');
   });
 });
+
+describe('RFC 4716 public keys', () => {
+  it('reads an SSH2 PUBLIC KEY block with a quoted, continued comment; reports bad base64 by line', async () => {
+    const { formatPublicKeyLine, parsePublicKeyFile } = await import('../src/keys/index.ts');
+    const line = formatPublicKeyLine(key);
+    const b64 = line.split(' ')[1];
+    const text = `---- BEGIN SSH2 PUBLIC KEY ----\nComment: "256-bit ED25519, converted by me\\\nfrom OpenSSH"\nx-private: 1\n${b64.slice(0, 40)}\n${b64.slice(40)}\n---- END SSH2 PUBLIC KEY ----\n`;
+    const k = parsePublicKeyFile(text, 'k.pub');
+    expect(formatPublicKeyLine(k.key)).toBe(line);
+    expect(k.comment).toBe("256-bit ED25519, converted by mefrom OpenSSH");
+    const bad = text.replace(b64.slice(40, 44), '!!!!');
+    const e = fails(() => parsePublicKeyFile(bad, 'k.pub'), 'bad-base64', /base64/, 'k.pub');
+    expect(e.line).toBe(6);
+    fails(() => parsePublicKeyFile(text.split('---- END')[0], 'k.pub'), 'truncated', /truncated/, 'k.pub');
+  });
+});

@@ -1,7 +1,7 @@
 // Ciphers for encrypted openssh-key-v1 private sections (PROTOCOL.key; OpenSSH cipher.c):
 // aes128/192/256-ctr and aes128/256-gcm@openssh.com (12-byte IV, no AAD, 16-byte tag after the
 // encrypted blob). AES itself comes from the WebAssembly kernel (@seashell/kernel).
-import { equalBytes } from './bytes.ts';
+import { aesCtr, aesGcm } from '@seashell/kernel';
 
 /** A cipher usable for key files. */
 export interface KeyFileCipher {
@@ -31,16 +31,25 @@ export function keyFileCipher(name: string): KeyFileCipher | 'unsupported' | und
   return KNOWN_UNSUPPORTED.includes(name) ? 'unsupported' : undefined;
 }
 
-/** Encrypts `data` (a whole number of blocks) in place semantics-free: returns ciphertext || tag. */
+const NO_AAD = new Uint8Array(0);
+
+/** Encrypts `data` (a whole number of blocks); returns ciphertext || tag (tag only for GCM). */
 export function keyFileEncrypt(c: KeyFileCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  if (key.length !== c.keyLength || iv.length !== c.ivLength) throw new RangeError(`${c.name}: wrong key or IV length`);
   if (c.name === 'none') return data.slice();
-  throw new Error(`${c.name}: AES is not available yet in this build`);
+  if (c.tagLength) return aesGcm.seal(key, iv, NO_AAD, data);
+  return aesCtr(key, iv, data);
 }
 
 /** Decrypts `data` and checks `tag` (GCM); returns undefined when the tag does not verify. */
 export function keyFileDecrypt(c: KeyFileCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array, tag: Uint8Array): Uint8Array | undefined {
+  if (key.length !== c.keyLength || iv.length !== c.ivLength || tag.length !== c.tagLength) throw new RangeError(`${c.name}: wrong key, IV or tag length`);
   if (c.name === 'none') return data.slice();
-  void equalBytes;
-  void tag;
-  throw new Error(`${c.name}: AES is not available yet in this build`);
+  if (c.tagLength) {
+    const sealed = new Uint8Array(data.length + tag.length);
+    sealed.set(data);
+    sealed.set(tag, data.length);
+    return aesGcm.open(key, iv, NO_AAD, sealed) ?? undefined;
+  }
+  return aesCtr(key, iv, data);
 }

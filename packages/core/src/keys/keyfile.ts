@@ -36,6 +36,10 @@ export interface PrivateKeyInfo {
   readonly encrypted: boolean;
   /** The public key, when the file stores it in clear (openssh-key-v1 always does). */
   readonly publicKey?: PublicKey;
+  /** openssh-key-v1 only: cipher name ("none" when not encrypted). */
+  readonly cipher?: string;
+  /** openssh-key-v1 only: bcrypt_pbkdf rounds when encrypted. */
+  readonly rounds?: number;
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -119,7 +123,7 @@ export function privateKeyInfo(data: string | Uint8Array, options: { file?: stri
   const { file } = options;
   if (data instanceof Uint8Array && isOpensshKeyBlob(data)) {
     const i = opensshKeyInfo(data, file);
-    return { format: 'openssh', encrypted: i.encrypted, publicKey: i.publicKey };
+    return { format: 'openssh', encrypted: i.encrypted, publicKey: i.publicKey, cipher: i.cipher, rounds: i.rounds };
   }
   const text = asText(data);
   const pem = parsePem(text, file);
@@ -128,7 +132,7 @@ export function privateKeyInfo(data: string | Uint8Array, options: { file?: stri
   const format = checkLabel(pem.label, pem.headers, file);
   if (format === 'openssh') {
     const i = opensshKeyInfo(pem.body, file);
-    return { format, encrypted: i.encrypted, publicKey: i.publicKey };
+    return { format, encrypted: i.encrypted, publicKey: i.publicKey, cipher: i.cipher, rounds: i.rounds };
   }
   return { format, encrypted: false, publicKey: publicOf(decodeDer(pem.label, pem.body, file)) };
 }
@@ -185,11 +189,58 @@ export function parsePublicKeyLine(line: string, file?: string, lineNo?: number)
   return { key, blob, comment };
 }
 
+const RFC4716_BEGIN = '---- BEGIN SSH2 PUBLIC KEY ----';
+const RFC4716_END = '---- END SSH2 PUBLIC KEY ----';
+
+/** Reads an RFC 4716 public key ("---- BEGIN SSH2 PUBLIC KEY ----", as `ssh-keygen -e` writes). */
+function parseRfc4716(text: string, file?: string): PublicKeyLine {
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((l) => l.trim() === RFC4716_BEGIN);
+  let comment = '';
+  let b64 = '';
+  const starts: { offset: number; line: number }[] = [];
+  let inHeader = true;
+  let continued = false;
+  let header = '';
+  for (let i = start + 1; i < lines.length && i < start + 1 + 10_000; i++) {
+    const l = lines[i].trim();
+    if (l === RFC4716_END) {
+      let blob: Uint8Array;
+      try {
+        blob = base64Decode(b64);
+      } catch (e) {
+        if (!(e instanceof Base64Error)) throw e;
+        let line = start + 1;
+        for (const s of starts) if (s.offset <= e.offset) line = s.line;
+        throw new KeyFileError('bad-base64', `bad base64 in the SSH2 public key: ${e.message}`, file, line);
+      }
+      return { key: parsePublicKey(blob, file, start + 1), blob, comment };
+    }
+    if (inHeader && (continued || /^[\x21-\x39\x3b-\x7e]{1,64}:\s/.test(l))) {
+      // a header, possibly continued over lines ending in '\\' (RFC 4716 §3.3)
+      header = continued ? header + l : l;
+      continued = header.endsWith('\\');
+      if (continued) header = header.slice(0, -1);
+      else {
+        const m = /^Comment:\s*(.*)$/i.exec(header);
+        if (m) comment = m[1].replace(/^"(.*)"$/, '$1');
+      }
+      continue;
+    }
+    inHeader = false;
+    if (l === '') continue;
+    starts.push({ offset: b64.length, line: i + 1 });
+    b64 += l;
+  }
+  throw new KeyFileError('truncated', `no "${RFC4716_END}" line: the file is truncated`, file);
+}
+
 /**
- * Reads a public key file (.pub): the first line that is not blank or a # comment. An OpenSSH
- * private key is accepted too (its public key is stored in clear).
+ * Reads a public key file: a .pub line (the first line that is not blank or a # comment), an
+ * RFC 4716 "SSH2 PUBLIC KEY" block, or an OpenSSH private key (its public key is stored in clear).
  */
 export function parsePublicKeyFile(text: string, file?: string): PublicKeyLine {
+  if (text.includes(RFC4716_BEGIN)) return parseRfc4716(text, file);
   if (looksLikePem(text)) {
     const info = privateKeyInfo(text, { file });
     if (!info.publicKey) throw new KeyFileError('passphrase-required', 'the public key of this private key file is encrypted', file);
