@@ -22,7 +22,8 @@ export interface ByteStream {
   /**
    * Writes a batch of chunks as one unit (cork/writev or one concatenated write): per-packet
    * writes cost more than the crypto. The chunks become the stream's. Returns false when the
-   * stream's buffer is full: write no more until drain.
+   * stream's buffer is full; drain follows once it empties. (The Driver keeps reading anyway and
+   * passes the backpressure on to channel writers, so two blocked ends cannot deadlock.)
    */
   write(chunks: readonly Uint8Array[]): boolean;
   /** Stops data callbacks until resume() (the reader is behind). */
