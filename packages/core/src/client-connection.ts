@@ -25,8 +25,6 @@ export interface ClientConfig extends CommonConfig {
   readonly keys?: readonly ClientKey[];
   /** Try keyboard-interactive; its prompts arrive as authPrompt events. */
   readonly keyboardInteractive?: boolean;
-  /** Offer ext-info-c to learn server-sig-algs (default true). */
-  readonly extInfo?: boolean;
 }
 
 export class ClientConnection extends Connection {

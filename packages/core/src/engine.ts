@@ -40,6 +40,8 @@ export interface CommonConfig {
   readonly rekeyIntervalMs?: number;
   /** Offer strict KEX (default true; turn off only to test against old peers). */
   readonly strictKex?: boolean;
+  /** EXT_INFO (RFC 8308). Client: offer ext-info-c. Server: answer it with server-sig-algs. Default true. */
+  readonly extInfo?: boolean;
   /** Our receive window and largest accepted data packet per channel. */
   readonly channelWindow?: number;
   readonly channelMaxPacket?: number;
@@ -108,6 +110,7 @@ export abstract class Connection {
         rekeyBytes: config.rekeyBytes,
         rekeyIntervalMs: config.rekeyIntervalMs,
         strictKex: config.strictKex,
+        extInfo: config.extInfo,
       },
       host,
     );

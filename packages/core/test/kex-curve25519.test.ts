@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { describeWithPeer, sharedPath } from '../../../test-support/peers.ts';
 import { kexMethods } from '../src/algorithms/kex/index.ts';
 import { ProtocolError, DisconnectReason } from '../src/wire/index.ts';
-import { expectAgreement, hex, makePair, runKex, seededRandom, sshMpintFromBytes, sshStr, unhex } from './kex-helpers.ts';
+import { dummyHostKey, expectAgreement, hex, makePair, runKex, seededRandom, sshMpintFromBytes, sshStr, unhex } from './kex-helpers.ts';
 
 const methods = [kexMethods['curve25519-sha256'], kexMethods['curve25519-sha256@libssh.org']];
 
@@ -19,7 +19,7 @@ const nodeShared = (priv: Uint8Array, pub: Uint8Array) => new Uint8Array(diffieH
 
 /** Runs the server step with a fixed private scalar against a client value; returns K or throws. */
 function serverK(priv: Uint8Array, clientPub: Uint8Array): Uint8Array {
-  const pair = makePair({ serverRandom: () => priv.slice() });
+  const pair = makePair({ serverRandom: () => priv.slice(), hostKey: dummyHostKey });
   const s = kexMethods['curve25519-sha256'].server(pair.serverCtx);
   const init = Uint8Array.from([30, ...sshStr(clientPub)]);
   return s.receive(init).result!.sharedSecret;

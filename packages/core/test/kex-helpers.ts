@@ -43,6 +43,14 @@ export function seededRandom(label: string): RandomSource {
   };
 }
 
+/** A signer that doesn't sign (fixed bytes): for bulk vector runs where only K matters. */
+export const dummyHostKey: Pair['hostKey'] = {
+  publicBlob: new SshWriter().string('ssh-ed25519').string(new Uint8Array(32)).finish(),
+  algorithm: 'ssh-ed25519',
+  sign: () => new SshWriter().string('ssh-ed25519').string(new Uint8Array(64)).finish(),
+  verify: () => false,
+};
+
 export const realRandom: RandomSource = (n) => new Uint8Array(randomBytes(n));
 
 export interface Pair {
@@ -52,8 +60,8 @@ export interface Pair {
 }
 
 /** Client and server contexts with matching versions and KEXINITs. */
-export function makePair(opts: { clientRandom?: RandomSource; serverRandom?: RandomSource; extra?: Partial<KexContext> } = {}): Pair {
-  const hostKey = testHostKey();
+export function makePair(opts: { clientRandom?: RandomSource; serverRandom?: RandomSource; extra?: Partial<KexContext>; hostKey?: Pair['hostKey'] } = {}): Pair {
+  const hostKey = opts.hostKey ?? testHostKey();
   const base = {
     clientVersion: 'SSH-2.0-SeashellTest_1.0',
     serverVersion: 'SSH-2.0-OpenSSH_9.9',

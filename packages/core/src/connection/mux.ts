@@ -407,6 +407,14 @@ export class ChannelMux implements ChannelOwner {
   channelEnqueue(ch: Channel, item: OutboxItem): void {
     if (this.t.closed || ch.state === 'closed' || ch.closeSent) return;
     if (item.kind === 'eof' && ch.closeReceived) return;
+    if (item.kind === 'request') {
+      // Requests wait in the outbox too (behind data); they count against the same bound.
+      const size = REQUEST_OVERHEAD + item.name.length + item.data.length;
+      if (ch.queued + size > CHANNEL_SEND_HARD_LIMIT) {
+        throw new RangeError(`channel ${ch.id}: ${ch.queued + size} bytes queued would pass the ${CHANNEL_SEND_HARD_LIMIT}-byte limit`);
+      }
+      ch.queued += size;
+    }
     ch.outbox.push(item);
     this.flush(ch);
   }
@@ -485,11 +493,13 @@ export class ChannelMux implements ChannelOwner {
           t.send(ChannelEof.encode({ recipient: ch.remoteId }));
         }
       } else if (item.kind === 'request') {
+        ch.queued -= REQUEST_OVERHEAD + item.name.length + item.data.length;
         t.send(ChannelRequest.encode({ recipient: ch.remoteId, request: item.name, wantReply: item.wantReply, data: item.data }));
         if (item.wantReply) ch.awaitingReplies.push(item.name);
       } else {
         ch.closeSent = true;
         ch.outbox.length = 0;
+        ch.queued = 0;
         t.send(ChannelClose.encode({ recipient: ch.remoteId }));
         if (ch.closeReceived) this.finish(ch);
         return;
@@ -540,6 +550,9 @@ export class ChannelMux implements ChannelOwner {
     this.deferredOpens.length = 0;
   }
 }
+
+/** Bytes a queued request is counted as beyond its name and data (the message header). */
+const REQUEST_OVERHEAD = 16;
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;

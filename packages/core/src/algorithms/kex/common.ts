@@ -202,7 +202,15 @@ export function oneRoundClient<P>(info: OneRoundInfo, ops: OneRoundOps<P>, ctx: 
       return [w.finish()];
     },
     receive(payload) {
-      return prefixErrors(info.name, () => clientReceive(payload));
+      try {
+        return prefixErrors(info.name, () => clientReceive(payload));
+      } catch (e) {
+        // A failed exchange is over: drop the ephemeral secret now rather than at disconnect.
+        eph?.dispose();
+        eph = undefined;
+        state = 'done';
+        throw e;
+      }
     },
   };
   function clientReceive(payload: Uint8Array): { send: Uint8Array[]; result?: KexResult } {
@@ -240,7 +248,12 @@ export function oneRoundServer<P>(info: OneRoundInfo, ops: OneRoundOps<P>, ctx: 
       return [];
     },
     receive(payload) {
-      return prefixErrors(info.name, () => serverReceive(payload));
+      try {
+        return prefixErrors(info.name, () => serverReceive(payload));
+      } catch (e) {
+        done = true; // a failed exchange is over
+        throw e;
+      }
     },
   };
   function serverReceive(payload: Uint8Array): { send: Uint8Array[]; result?: KexResult } {

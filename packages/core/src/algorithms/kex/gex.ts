@@ -103,7 +103,15 @@ function gexClient(name: string, hash: HashName, sizes: GexSizes, ctx: KexContex
       state = 'requested';
       return [new SshWriter(16).byte(KexMsg.KEX_DH_GEX_REQUEST).uint32(sizes.min).uint32(sizes.n).uint32(sizes.max).finish()];
     },
-    receive: (payload) => prefixErrors(name, () => receive(payload)),
+    receive(payload) {
+      try {
+        return prefixErrors(name, () => receive(payload));
+      } catch (e) {
+        x = 0n; // a failed exchange is over
+        state = 'done';
+        throw e;
+      }
+    },
   };
 }
 
@@ -152,7 +160,14 @@ function gexServer(name: string, hash: HashName, ctx: KexContext): KexStep {
   }
   return {
     start: () => [],
-    receive: (payload) => prefixErrors(name, () => receive(payload)),
+    receive(payload) {
+      try {
+        return prefixErrors(name, () => receive(payload));
+      } catch (e) {
+        state = 'done'; // a failed exchange is over
+        throw e;
+      }
+    },
   };
 }
 
