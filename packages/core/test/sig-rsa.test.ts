@@ -148,3 +148,15 @@ describe('RSA keys and signatures', () => {
     expect(() => createSigner({ ...key, iqmp: key.iqmp + 1n })).toThrow(/iqmp/);
   });
 });
+
+describe('RSA public key limits', () => {
+  it('a modulus over 3072 bits with an exponent over 64 bits is refused (bounded verification cost)', async () => {
+    const { rsaPublicKey } = await import('../src/keys/rsa.ts');
+    const n4096 = (1n << 4095n) + 1n;
+    expect(() => rsaPublicKey(n4096, (1n << 64n) + 1n)).toThrow(/64 are accepted/);
+    expect(rsaPublicKey(n4096, (1n << 63n) + 1n).e).toBe((1n << 63n) + 1n);
+    const n2048 = (1n << 2047n) + 1n;
+    expect(rsaPublicKey(n2048, (1n << 100n) + 1n).n).toBe(n2048);
+    expect(() => rsaPublicKey((1n << 16384n) + 1n, 65537n)).toThrow(/at most 16384/);
+  });
+});

@@ -74,13 +74,25 @@ function gcd(a: bigint, b: bigint): bigint {
 
 // ---------------------------------------------------------------- keys
 
-/** Validates n and e (odd n of 1024..16384 bits; odd e with 3 <= e < n) and returns the record. */
+/** Above this modulus size e may have at most RSA_MAX_LARGE_EXPONENT_BITS bits (OpenSSL's rule), so a
+ * large key with a huge exponent can't make one verification cost a full-size exponentiation. */
+export const RSA_SMALL_MODULUS_BITS = 3072;
+/** Largest public exponent, in bits, accepted with a modulus over RSA_SMALL_MODULUS_BITS. */
+export const RSA_MAX_LARGE_EXPONENT_BITS = 64;
+
+/**
+ * Validates n and e (odd n of 1024..16384 bits; odd e with 3 <= e < n, and e of at most 64 bits
+ * when n has more than 3072) and returns the record.
+ */
 export function rsaPublicKey(n: bigint, e: bigint): RsaPublicKey {
   const bits = bitLength(n);
   if (n <= 0n || bits < RSA_MIN_BITS) throw new RangeError(`ssh-rsa modulus has ${bits} bits; at least ${RSA_MIN_BITS} are required`);
   if (bits > RSA_MAX_BITS) throw new RangeError(`ssh-rsa modulus has ${bits} bits; at most ${RSA_MAX_BITS} are accepted`);
   if ((n & 1n) === 0n) throw new RangeError('ssh-rsa modulus is even');
   if (e < 3n || (e & 1n) === 0n || e >= n) throw new RangeError('ssh-rsa public exponent must be odd, at least 3 and below n');
+  if (bits > RSA_SMALL_MODULUS_BITS && bitLength(e) > RSA_MAX_LARGE_EXPONENT_BITS) {
+    throw new RangeError(`ssh-rsa public exponent has ${bitLength(e)} bits; at most ${RSA_MAX_LARGE_EXPONENT_BITS} are accepted with a modulus over ${RSA_SMALL_MODULUS_BITS} bits`);
+  }
   return { type: 'ssh-rsa', n, e };
 }
 
