@@ -26,16 +26,17 @@ const hashes = { sha1, sha256, sha384, sha512 } as const;
 
 /** One-shot hash by name (@noble/hashes; to move to the kernel's SHA when it lands). */
 export function hashBytes(name: HashName, data: Uint8Array): Uint8Array {
-  const h = hashes[name];
-  if (!h) throw new TypeError(`unknown hash ${String(name)}`);
-  return h(data);
+  return hashByName(name)(data);
 }
 
 /** Output length in bytes of a hash. */
 export function hashLength(name: HashName): number {
-  const h = hashes[name];
-  if (!h) throw new TypeError(`unknown hash ${String(name)}`);
-  return h.outputLen;
+  return hashByName(name).outputLen;
+}
+
+function hashByName(name: HashName): (typeof hashes)[HashName] {
+  if (typeof name !== 'string' || !Object.hasOwn(hashes, name)) throw new TypeError(`unknown hash ${String(name)}`);
+  return hashes[name];
 }
 
 /** Overwrites secret bytes (best effort: JS gives no guarantee copies weren't made). */
