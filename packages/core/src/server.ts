@@ -78,6 +78,7 @@ export interface ServerExec {
   /** Variables the client set with env requests that acceptEnv allowed. */
   readonly env: Readonly<Record<string, string>>;
   readonly remoteAddress?: string;
+  readonly remotePort?: number;
   /** The key that logged the user in (publickey), if any. */
   readonly userKey?: UserKey;
 
@@ -357,6 +358,7 @@ export class ServerConnectionHandle {
         this.conn.username ?? '',
         this.env.get(ch) ?? {},
         this.peer.remoteAddress,
+        this.peer.remotePort,
         this.userKey,
         () => this.driver.schedule(),
         () => this.driver.writeBlocked,
@@ -412,6 +414,7 @@ class Session implements ServerExec {
     readonly username: string,
     readonly env: Readonly<Record<string, string>>,
     readonly remoteAddress: string | undefined,
+    readonly remotePort: number | undefined,
     readonly userKey: UserKey | undefined,
     private readonly kick: () => void,
     private readonly streamBlocked: () => boolean,

@@ -50,12 +50,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`seashell: ${(e as Error).stack ?? e}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Exits once stdout and stderr have taken everything (stdin or a lingering socket must not keep us alive). */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exit, (e) => {
+  process.stderr.write(`seashell: ${(e as Error).stack ?? e}\n`);
+  exit(1);
+});

@@ -44,7 +44,8 @@ export function writeFileSafely(path: string, data: string | Uint8Array, mode: n
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'wx', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (typeof data === 'string') writeSync(fd, data);
+    else writeSync(fd, data);
   } catch (e) {
     closeSync(fd);
     rmSync(tmp, { force: true });

@@ -11,7 +11,7 @@ export interface OptionSpec {
   value?: boolean;
   /** May be given more than once; values collect in an array. */
   multiple?: boolean;
-  /** Other spellings, e.g. ['-p'] for '--port'. */
+  /** Other spellings, e.g. ['-p'] for 'port' (which is always also --port; camelCase keys are --kebab-case). */
   aliases?: readonly string[];
 }
 
@@ -32,7 +32,7 @@ export interface Parsed {
 export function parseArgs(argv: readonly string[], spec: Record<string, OptionSpec>, stopAfter = Infinity): Parsed {
   const byName = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) {
-    byName.set(name, name);
+    byName.set('--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), name);
     for (const a of s.aliases ?? []) byName.set(a, name);
   }
   const options: Parsed['options'] = {};
