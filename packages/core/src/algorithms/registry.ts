@@ -75,18 +75,7 @@ export const defaultRegistry: AlgorithmRegistry = {
  * given registry; the defaults are these lists filtered by what the registry has.
  */
 export const preferenceOrder: AlgorithmLists = {
-  kex: [
-    'mlkem768x25519-sha256',
-    'curve25519-sha256',
-    'curve25519-sha256@libssh.org',
-    'ecdh-sha2-nistp256',
-    'ecdh-sha2-nistp384',
-    'ecdh-sha2-nistp521',
-    'diffie-hellman-group-exchange-sha256',
-    'diffie-hellman-group16-sha512',
-    'diffie-hellman-group18-sha512',
-    'diffie-hellman-group14-sha256',
-  ],
+  kex: [...defaultKexNames],
   hostKey: [...signatureNames],
   cipher: [
     'chacha20-poly1305@openssh.com',
@@ -100,21 +89,19 @@ export const preferenceOrder: AlgorithmLists = {
   compression: ['none'],
 };
 
-/** The names of a registry in preference order: preferenceOrder first, then any others it holds. */
+/**
+ * The default offer for a registry: preferenceOrder limited to what the registry implements.
+ * Names outside preferenceOrder (legacy ones, a caller's own additions) are never offered unless
+ * listed explicitly in the connection's algorithm lists.
+ */
 export function registryDefaults(registry: AlgorithmRegistry): AlgorithmLists {
-  const order = (cat: keyof AlgorithmLists, table: Readonly<Record<string, unknown>>, extraOk: boolean) => {
-    const listed = preferenceOrder[cat].filter((n) => Object.hasOwn(table, n));
-    const kexOrder = cat === 'kex' ? defaultKexNames.filter((n) => Object.hasOwn(table, n) && !listed.includes(n)) : [];
-    const extra = extraOk ? Object.keys(table).filter((n) => !listed.includes(n) && !kexOrder.includes(n as never)) : [];
-    return [...listed, ...kexOrder, ...extra];
-  };
+  const order = (cat: keyof AlgorithmLists, table: Readonly<Record<string, unknown>>) => preferenceOrder[cat].filter((n) => Object.hasOwn(table, n));
   return {
-    kex: order('kex', registry.kex, true),
-    // host key algorithms: only the defaults; legacy ones are listed explicitly by the caller
-    hostKey: order('hostKey', registry.signature, false),
-    cipher: order('cipher', registry.cipher, false),
-    mac: order('mac', registry.mac, false),
-    compression: ['none'],
+    kex: order('kex', registry.kex),
+    hostKey: order('hostKey', registry.signature),
+    cipher: order('cipher', registry.cipher),
+    mac: order('mac', registry.mac),
+    compression: order('compression', registry.compression),
   };
 }
 

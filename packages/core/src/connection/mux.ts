@@ -383,9 +383,9 @@ export class ChannelMux implements ChannelOwner {
 
   channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined): boolean {
     if (!(data instanceof Uint8Array)) throw new TypeError(`channel write takes a Uint8Array, got ${typeof data}`);
-    if (ch.ended || ch.state === 'closed' || ch.closeReceived) throw new Error(`channel ${ch.id}: write after ${ch.closeReceived ? 'close' : 'end'}`);
-    if (ch.state === 'pending') throw new Error(`channel ${ch.id}: write before the channel was accepted`);
     if (this.t.closed) throw new Error('the connection is closed');
+    if (ch.ended || ch.state === 'closed' || ch.closeReceived) throw new Error(`channel ${ch.id}: write after ${ch.ended ? 'end' : 'close'}`);
+    if (ch.state === 'pending') throw new Error(`channel ${ch.id}: write before the channel was accepted`);
     if (ch.queued + data.length > CHANNEL_SEND_HARD_LIMIT) {
       throw new RangeError(`channel ${ch.id}: ${ch.queued + data.length} bytes queued would pass the ${CHANNEL_SEND_HARD_LIMIT}-byte limit; wait for channelWritable`);
     }

@@ -72,7 +72,10 @@ export function refGcm(name: string) {
     const io = new Uint8Array(IO_SIZE);
     const bump = () => {
       // the 64-bit invocation counter in iv[4..12) increments per packet
-      for (let i = 11; i >= 4; i--) if (++iv[i] !== 0 && iv[i] !== 256) break;
+      for (let i = 11; i >= 4; i--) {
+        iv[i]++;
+        if (iv[i] !== 0) break;
+      }
     };
     return {
       name,
