@@ -89,3 +89,28 @@ export function sshAlgorithmArgs(c: Combo): string[] {
 
 /** Client key kinds rotated through the combinations, so every user key type logs in somewhere. */
 export const CLIENT_KINDS: readonly KeyKind[] = ['ed25519', 'ecdsa256', 'rsa', 'ecdsa384', 'ecdsa521'];
+
+/**
+ * Writes `data` into a remote command's stdin (1 MiB writes, then EOF) while reading its stdout;
+ * resolves with how many bytes came back and their SHA-256. Either side failing rejects.
+ */
+export async function roundTrip(p: { stdin: WritableStream<Uint8Array>; stdout: ReadableStream<Uint8Array> }, data: Uint8Array): Promise<{ bytes: number; sha256: string }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  const reading = (async () => {
+    const r = p.stdout.getReader();
+    for (;;) {
+      const { value, done } = await r.read();
+      if (done) return;
+      h.update(value);
+      bytes += value.length;
+    }
+  })();
+  const writing = (async () => {
+    const w = p.stdin.getWriter();
+    for (let off = 0; off < data.length; off += 1 << 20) await w.write(data.subarray(off, off + (1 << 20)));
+    await w.close();
+  })();
+  await Promise.all([reading, writing]);
+  return { bytes, sha256: h.digest('hex') };
+}

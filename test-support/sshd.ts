@@ -121,6 +121,10 @@ export function tempDir(prefix = 'seashell-'): string {
 }
 
 let sharedKeys: { hostKeys: KeyFile[]; clientKeys: Record<KeyKind, KeyFile> } | undefined;
+/** Host and client keys of every kind, made once per process with ssh-keygen. */
+export function harnessKeys(): { hostKeys: KeyFile[]; clientKeys: Record<KeyKind, KeyFile> } {
+  return keysOnce();
+}
 function keysOnce() {
   if (!sharedKeys) {
     const dir = tempDir('seashell-keys-');

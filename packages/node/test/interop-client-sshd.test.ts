@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { describeWithSshd, startSshd, type Sshd } from '../../../test-support/sshd.ts';
 import { CIPHER_MACS, comboName, coveringCombos, kexForOpenssh } from '../../../test-support/matrix.ts';
-import { CLIENT_KINDS, clientAlgorithms, payload, sha256 } from '../../../test-support/interop.ts';
+import { CLIENT_KINDS, clientAlgorithms, payload, roundTrip, sha256 } from '../../../test-support/interop.ts';
 import { interopRegistry } from '../../../test-support/registry.ts';
 import { connect, type SshClient } from '../src/index.ts';
 
@@ -56,24 +56,9 @@ describeWithSshd('our client -> OpenSSH sshd', () => {
       try {
         const data = payload(BIG, 7);
         const p = await c.execStream('cat');
-        const chunks: Uint8Array[] = [];
-        let n = 0;
-        const reading = (async () => {
-          const r = p.stdout.getReader();
-          for (;;) {
-            const { value, done } = await r.read();
-            if (done) break;
-            chunks.push(value);
-            n += value.length;
-          }
-        })();
-        const w = p.stdin.getWriter();
-        for (let off = 0; off < data.length; off += 1 << 20) await w.write(data.subarray(off, off + (1 << 20)));
-        await w.close();
-        await reading;
+        const got = await roundTrip(p, data);
         expect(await p.exit).toEqual({ code: 0, signal: null });
-        expect(n).toBe(BIG);
-        expect(sha256(Buffer.concat(chunks))).toBe(sha256(data));
+        expect(got).toEqual({ bytes: BIG, sha256: sha256(data) });
       } finally {
         await c.close();
       }
