@@ -7,6 +7,7 @@
 // NO_MORE_AUTH_METHODS_AVAILABLE and an AuthenticationError.
 import { AuthenticationError, DisconnectReason, ProtocolError, SshWriter } from '../wire/index.ts';
 import type { HostKeySigner } from '../algorithms/types.ts';
+import { keyTypeOf } from '../keys/keys.ts';
 import {
   AuthKeyboardInteractive,
   AuthNone,
@@ -179,7 +180,10 @@ export class ClientAuth {
     // 60: its meaning depends on the method in progress
     if (st.s === 'pk-query') {
       const ok = UserauthPkOk.decode(payload);
-      if (ok.algorithm !== st.algorithm || !sameBytes(ok.key, st.key.publicBlob)) {
+      // Compared by key type, as OpenSSH's client does: some servers (the ssh2 package) answer
+      // an rsa-sha2-512 query with the key's type name 'ssh-rsa'.
+      const sameType = ok.algorithm === st.algorithm || (keyTypeOf(ok.algorithm) !== undefined && keyTypeOf(ok.algorithm) === keyTypeOf(st.algorithm));
+      if (!sameType || !sameBytes(ok.key, st.key.publicBlob)) {
         throw new ProtocolError('USERAUTH_PK_OK for a key or algorithm that was not offered');
       }
       this.sign(st.key, st.algorithm);
@@ -273,9 +277,12 @@ export class ClientAuth {
 
   /** The signature algorithm to use with a key: the first it can make that the server accepts. */
   private algorithmFor(key: ClientKey): string | undefined {
+    // As OpenSSH's client: server-sig-algs only chooses among a key's algorithms (RSA's SHA-2
+    // variants); a key is still tried when the list leaves it out, since servers' lists are not
+    // always complete (the ssh2 package's lacks ecdsa-sha2-nistp521 and rsa-sha2-512).
     const accepted = this.host.serverSigAlgs();
     if (!accepted) return key.algorithms[0];
-    return key.algorithms.find((a) => accepted.includes(a));
+    return key.algorithms.find((a) => accepted.includes(a)) ?? key.algorithms[0];
   }
 
   private sign(key: ClientKey, algorithm: string): void {
