@@ -56,10 +56,11 @@ const spec = {
 
 /** Parses --listen: "PORT", "HOST:PORT" or "[V6]:PORT". */
 export function parseListen(v: string): { host: string; port: number } {
-  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: parsePort(v, '--listen') };
+  const port = (p: string) => (p === '0' ? 0 : parsePort(p, '--listen'));
+  if (/^\d+$/.test(v)) return { host: '127.0.0.1', port: port(v) };
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
-  if (!m) throw new UsageError(`--listen wants HOST:PORT, got "${v}"`);
-  return { host: m[1], port: parsePort(m[2], '--listen') };
+  if (!m) throw new UsageError(`--listen wants HOST:PORT (port 0 picks a free one), got "${v}"`);
+  return { host: m[1], port: port(m[2]) };
 }
 
 const HOST_KEY_FILES: { file: string; type: 'ed25519' | 'ecdsa' }[] = [
