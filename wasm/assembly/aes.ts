@@ -2,8 +2,9 @@
 // incremented as one big-endian integer as SSH's aes*-ctr do, RFC 4344 4), AES-GCM (NIST
 // SP 800-38D) and aes128-gcm@openssh.com / aes256-gcm@openssh.com packets (RFC 5647).
 // The block cipher is the bitsliced constant-time AES in aes_core.ts.
+import { copyBytes, zeroBlocks } from './aes_mem';
 import { aesEncrypt8, aesExpandKey } from './aes_core';
-import { ghash4, ghashBlocks, ghashBytes, ghashInitTable } from './ghash';
+import { ghash4, ghashBlocks, ghashBytes, ghashInitTable, ghashWipe } from './ghash';
 
 // ---- AES-CTR context (the first 2048 bytes of a context slot) ----
 // Offsets inside the slot. The ctrmac family keeps its HMAC state at ctx + 2048.
@@ -13,15 +14,14 @@ const CTR_HI: usize = 16;    // u64 high half of the counter block, as a number
 const CTR_LO: usize = 24;    // u64 low half
 const CTR_KS: usize = 32;    // 16 bytes: keystream of the last, partly used block
 const CTR_RK: usize = 64;    // (nr + 1) * 128 bytes of bitsliced round keys (<= 1920)
-/** Bytes of a context used by the AES-CTR state (ctx .. ctx + 2048). */
-export const AES_CTR_CTX_BYTES: usize = 2048;
+// The AES-CTR state ends below ctx + 2048 (CTR_RK + 15 * 128 = 1984 for AES-256).
 
 // Counter blocks in, keystream out: 8 blocks.
 const CTR_BUF: usize = memory.data(128, 64);
 
 // @ts-ignore: decorator
 @inline function bswapLanes(v: v128): v128 { // each u64 lane to big-endian bytes
-  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+  return i8x16.swizzle(v, i8x16(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8));
 }
 
 /** Writes the 8 counter blocks (hi:lo) + 0..7 as big-endian 16-byte blocks into CTR_BUF. */
@@ -98,7 +98,7 @@ export function aes_ctr_xor(ctx: usize, ptr: usize, len: usize): void {
   }
   store<u64>(ctx + CTR_HI, hi);
   store<u64>(ctx + CTR_LO, lo);
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
 }
 
 /** Encrypts nblocks 16-byte blocks at ptr in place (ECB; for known-answer tests of the cipher). */
@@ -106,14 +106,14 @@ export function aes_encrypt_blocks(ctx: usize, ptr: usize, nblocks: usize): void
   const nr = <i32>load<u32>(ctx + CTR_NR);
   while (nblocks > 0) {
     const n = nblocks < 8 ? nblocks : 8;
-    memory.fill(CTR_BUF, 0, 128);
-    memory.copy(CTR_BUF, ptr, n << 4);
+    zeroBlocks(CTR_BUF, 128);
+    copyBytes(CTR_BUF, ptr, n << 4);
     aesEncrypt8(ctx + CTR_RK, nr, CTR_BUF, CTR_BUF);
-    memory.copy(ptr, CTR_BUF, n << 4);
+    copyBytes(ptr, CTR_BUF, n << 4);
     ptr += n << 4;
     nblocks -= n;
   }
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
 }
 
 /** Keys the context for aes_encrypt_blocks / aes_ctr_xor with a zero counter; returns rounds (0 = bad key length). */
@@ -137,12 +137,14 @@ const GCM_ALEN: usize = 3400;   // u64: AAD bytes so far
 const GCM_CLEN: usize = 3408;   // u64: text bytes so far
 const GCM_INVOC: usize = 3416;  // u64: SSH invocation counter (RFC 5647 7.1), as a number
 const GCM_FIXED: usize = 3424;  // 4 bytes: SSH fixed field of the IV
+// ctx + 3584 .. 3632 is left free: the TS wrapper stages init arguments (key, IV) there.
 
-// Scratch for the packet path: the first GHASH group (AAD block + up to 7 blocks + length
-// block), the computed tag, and the length block.
+// Scratch: the first GHASH group of a packet (AAD block + up to 7 blocks + length block), the
+// computed tag, the length block, and the last partial batch (up to 8 blocks + length block).
 const GROUP: usize = memory.data(160, 16);
 const TAG: usize = memory.data(16, 16);
 const LENBLK: usize = memory.data(16, 16);
+const TAIL: usize = memory.data(144, 16);
 
 /** Writes 8 GCM counter blocks: J0's 12-byte prefix then big-endian ctr, ctr+1, ... (inc32). */
 // @ts-ignore: decorator
@@ -165,9 +167,10 @@ const LENBLK: usize = memory.data(16, 16);
 /**
  * CTR-encrypts or -decrypts len bytes at p starting at counter ctr, hashing the ciphertext into
  * the GHASH state (before decrypting, after encrypting) eight blocks at a time while they are
- * in cache. Only the final call of a message may have len % 16 != 0. Returns the next counter.
+ * in cache. Only the final call of a message may have len % 16 != 0. With withLength, the
+ * length block already in LENBLK is hashed last. Returns the next counter.
  */
-function gcmCryptHash(ctx: usize, p: usize, len: usize, ctr: u32, decrypt: bool): u32 {
+function gcmCryptHash(ctx: usize, p: usize, len: usize, ctr: u32, decrypt: bool, withLength: bool): u32 {
   const nr = <i32>load<u32>(ctx + CTR_NR);
   const rk = ctx + CTR_RK;
   const acc = ctx + GCM_ACC;
@@ -184,12 +187,21 @@ function gcmCryptHash(ctx: usize, p: usize, len: usize, ctr: u32, decrypt: bool)
     p += 128; len -= 128; ctr += 8;
   }
   if (len) {
+    // Last, partial batch: its ciphertext (zero-padded to whole blocks) and, at the end of a
+    // message, the length block go through GHASH together.
     gcmCounters(prefix, ctr);
     aesEncrypt8(rk, nr, CTR_BUF, CTR_BUF);
-    if (decrypt) ghashBytes(acc, tbl, p, len);
+    const nb = (len + 15) >> 4;
+    zeroBlocks(TAIL, 144);
+    if (decrypt) copyBytes(TAIL, p, len);
     xorKeystream(p, CTR_BUF, len);
-    if (!decrypt) ghashBytes(acc, tbl, p, len);
-    ctr += <u32>((len + 15) >> 4);
+    if (!decrypt) copyBytes(TAIL, p, len);
+    if (withLength) v128.store(TAIL + (nb << 4), v128.load(LENBLK));
+    ghashBlocks(acc, tbl, TAIL, nb + <usize>withLength);
+    zeroBlocks(TAIL, 144);
+    ctr += <u32>nb;
+  } else if (withLength) {
+    ghashBlocks(acc, tbl, LENBLK, 1);
   }
   return ctr;
 }
@@ -206,10 +218,10 @@ function gcmKey(ctx: usize, keyPtr: usize, keyLen: u32): i32 {
   const nr = aesExpandKey(keyPtr, keyLen, ctx + CTR_RK);
   store<u32>(ctx + CTR_NR, <u32>nr);
   if (nr == 0) return 0;
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
   aesEncrypt8(ctx + CTR_RK, nr, CTR_BUF, CTR_BUF);
   ghashInitTable(CTR_BUF, ctx + GCM_TABLE);
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
   return nr;
 }
 
@@ -237,14 +249,15 @@ export function gcm_start(ctx: usize, ivPtr: usize, ivLen: usize): i32 {
     v128.store(acc, i64x2.splat(0));
   }
   // E(K, J0) for the tag.
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
   v128.store(CTR_BUF, v128.load(ctx + GCM_J0));
   aesEncrypt8(ctx + CTR_RK, <i32>load<u32>(ctx + CTR_NR), CTR_BUF, CTR_BUF);
   v128.store(ctx + GCM_EJ0, v128.load(CTR_BUF));
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
   store<u32>(ctx + GCM_CTR, bswap<u32>(load<u32>(ctx + GCM_J0 + 12)) + 1);
   store<u64>(ctx + GCM_ALEN, 0);
   store<u64>(ctx + GCM_CLEN, 0);
+  ghashWipe();
   return 1;
 }
 
@@ -252,20 +265,23 @@ export function gcm_start(ctx: usize, ivPtr: usize, ivLen: usize): i32 {
 export function gcm_aad(ctx: usize, ptr: usize, len: usize): void {
   ghashBytes(ctx + GCM_ACC, ctx + GCM_TABLE, ptr, len);
   store<u64>(ctx + GCM_ALEN, load<u64>(ctx + GCM_ALEN) + <u64>len);
+  ghashWipe();
 }
 
 /** Encrypts len bytes at ptr in place; only the last call may have len % 16 != 0. */
 export function gcm_encrypt(ctx: usize, ptr: usize, len: usize): void {
-  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), false));
+  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), false, false));
   store<u64>(ctx + GCM_CLEN, load<u64>(ctx + GCM_CLEN) + <u64>len);
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
+  ghashWipe();
 }
 
 /** Decrypts len bytes at ptr in place (hashing the ciphertext); only the last call may have len % 16 != 0. */
 export function gcm_decrypt(ctx: usize, ptr: usize, len: usize): void {
-  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), true));
+  store<u32>(ctx + GCM_CTR, gcmCryptHash(ctx, ptr, len, load<u32>(ctx + GCM_CTR), true, false));
   store<u64>(ctx + GCM_CLEN, load<u64>(ctx + GCM_CLEN) + <u64>len);
-  memory.fill(CTR_BUF, 0, 128);
+  zeroBlocks(CTR_BUF, 128);
+  ghashWipe();
 }
 
 /** Computes the tag into TAG (SP 800-38D 7.1 steps 5-6). */
@@ -273,6 +289,7 @@ function gcmTag(ctx: usize): void {
   lengthBlock(load<u64>(ctx + GCM_ALEN), load<u64>(ctx + GCM_CLEN));
   ghashBlocks(ctx + GCM_ACC, ctx + GCM_TABLE, LENBLK, 1);
   v128.store(TAG, v128.xor(v128.load(ctx + GCM_ACC), v128.load(ctx + GCM_EJ0)));
+  ghashWipe();
 }
 
 /** Writes the 16-byte tag of the message to tagPtr. */
@@ -329,11 +346,11 @@ function gcmPacket(ctx: usize, ptr: usize, packetLen: usize, decrypt: bool): voi
   const n0 = len < 112 ? len : 112;
   const last = len <= 112;
   // GROUP = [AAD block][C1 .. C7][length block if this is the whole packet].
-  memory.fill(GROUP, 0, 144);
+  zeroBlocks(GROUP, 144);
   store<u32>(GROUP, load<u32>(ptr));
-  if (decrypt) memory.copy(GROUP + 16, text, n0);
+  if (decrypt) copyBytes(GROUP + 16, text, n0);
   xorKeystream(text, CTR_BUF + 16, n0);
-  if (!decrypt) memory.copy(GROUP + 16, text, n0);
+  if (!decrypt) copyBytes(GROUP + 16, text, n0);
   let nb: usize = 1 + ((n0 + 15) >> 4);
   if (last) {
     lengthBlock(4, <u64>len);
@@ -342,13 +359,13 @@ function gcmPacket(ctx: usize, ptr: usize, packetLen: usize, decrypt: bool): voi
   }
   ghashBlocks(acc, tbl, GROUP, nb);
   if (!last) {
-    gcmCryptHash(ctx, text + 112, len - 112, 9, decrypt);
     lengthBlock(4, <u64>len);
-    ghashBlocks(acc, tbl, LENBLK, 1);
+    gcmCryptHash(ctx, text + 112, len - 112, 9, decrypt, true);
   }
   v128.store(TAG, v128.xor(v128.load(acc), ej0));
-  memory.fill(CTR_BUF, 0, 128);
-  memory.fill(GROUP, 0, 144);
+  zeroBlocks(CTR_BUF, 128);
+  zeroBlocks(GROUP, 144);
+  ghashWipe();
 }
 
 /** Seals the packet at ptr (packetLen bytes, length field first) in place; writes the tag at ptr + packetLen. */

@@ -20,6 +20,8 @@
 // lanes are summed, the 256-bit product is assembled in scalar code and reduced modulo
 // x^128 + x^7 + x^2 + x + 1 with shifts (no data-dependent branch or address anywhere).
 
+import { copyBytes, zeroBlocks } from './aes_mem';
+
 // Bytes of one precomputed table: 27 leaves x 3 classes x 16 bytes.
 export const GHASH_TABLE_BYTES: usize = 1296;
 
@@ -239,8 +241,8 @@ export function ghashBlocks(acc: usize, table: usize, src: usize, nblocks: usize
   const r = nblocks & 3;
   if (r) {
     const off = (<usize>4 - r) << 4;
-    memory.fill(STAGE, 0, off);
-    memory.copy(STAGE + off, src, r << 4);
+    zeroBlocks(STAGE, off);
+    copyBytes(STAGE + off, src, r << 4);
     ghash4(acc, table, STAGE, 4 - r);
     src += r << 4;
     nblocks -= r;
@@ -263,10 +265,21 @@ export function ghashBytes(acc: usize, table: usize, src: usize, len: usize): vo
   const tailFull = full - head;       // 0..3 whole blocks
   const n = tailFull + 1;             // blocks in the final group
   const off = (<usize>4 - n) << 4;
-  memory.fill(STAGE, 0, 64);
-  memory.copy(STAGE + off, src + (head << 4), (tailFull << 4) + rest);
+  zeroBlocks(STAGE, 64);
+  copyBytes(STAGE + off, src + (head << 4), (tailFull << 4) + rest);
   ghash4(acc, table, STAGE, 4 - n);
-  memory.fill(STAGE, 0, 64);
+  zeroBlocks(STAGE, 64);
+}
+
+/**
+ * Zeroes the scratch that held products with powers of H (called at the end of every exported
+ * GCM operation, so no key-derived values stay in static memory between calls).
+ */
+export function ghashWipe(): void {
+  zeroBlocks(K2IN, 18 * 16);
+  zeroBlocks(K2OUT, 27 * 16);
+  zeroBlocks(K4OUT, 21 * 16);
+  zeroBlocks(STAGE, 64);
 }
 
 // ---- Key setup (once per key) ----
@@ -313,7 +326,7 @@ export function ghashInitTable(h: usize, table: usize): void {
     t = putK4(c4, c5, c6, c7, t);
     putK4(c0 ^ c4, c1 ^ c5, c2 ^ c6, c3 ^ c7, t);
   }
-  memory.fill(POW, 0, 64);
+  zeroBlocks(POW, 64);
 }
 
 function putLeaf(v: u32, t: usize): usize {

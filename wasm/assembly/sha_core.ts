@@ -13,9 +13,9 @@
 //   [0, 64)    state after compressing K ^ ipad
 //   [64, 128)  state after compressing K ^ opad
 //   [128, 132) u32 algorithm id
-import { sha1Blocks, SHA1_IV } from './sha1_block';
-import { sha256Blocks, SHA256_IV } from './sha256_block';
-import { sha512Blocks, SHA512_IV } from './sha512_block';
+import { sha1Blocks, sha1WipeSchedule, SHA1_IV } from './sha1_block';
+import { sha256Blocks, sha256WipeSchedule, SHA256_IV } from './sha256_block';
+import { sha512Blocks, sha512WipeSchedule, SHA512_IV } from './sha512_block';
 
 export const ALG_SHA1: u32 = 1;
 export const ALG_SHA256: u32 = 2;
@@ -29,7 +29,8 @@ const BUF: usize = 64;
 const TOTAL: usize = 192;
 const ALG: usize = 200;
 
-// Scratch for HMAC keying (the padded key) and the inner digest; wiped after each use.
+// Scratch for HMAC keying (the padded key) and the inner digest; wiped after each use. The
+// compression functions' schedule rings are wiped after every final and every HMAC keying.
 const PAD: usize = memory.data(128, 64);
 const KEYCTX: usize = memory.data(<i32>HASH_CTX_BYTES, 64);
 const INNER: usize = memory.data(64, 64);
@@ -49,6 +50,14 @@ export function digestLen(alg: u32): usize {
   if (alg == ALG_SHA256) sha256Blocks(st, p, n);
   else if (alg == ALG_SHA512) sha512Blocks(st, p, n);
   else sha1Blocks(st, p, n);
+}
+
+/** Zeroes alg's message-schedule scratch (key-derived after HMAC keying, message-derived otherwise). */
+// @ts-ignore: decorator
+@inline function wipeSchedule(alg: u32): void {
+  if (alg == ALG_SHA256) sha256WipeSchedule();
+  else if (alg == ALG_SHA512) sha512WipeSchedule();
+  else sha1WipeSchedule();
 }
 
 /** Copies the initial hash value of alg into the state at st. */
@@ -116,6 +125,7 @@ export function hashFinal(ctx: usize, out: usize): u32 {
   store<u64>(buf + bl - 8, bswap<u64>(total << 3));
   compress(alg, ctx + ST, buf, 1);
   memory.fill(buf, 0, bl);
+  wipeSchedule(alg);
   const st = ctx + ST;
   if (alg == ALG_SHA512) {
     for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(st + i)));
@@ -155,6 +165,7 @@ export function hmacSetKey(hk: usize, alg: u32, keyPtr: usize, keyLen: usize): u
   compress(alg, hk + 64, PAD, 1);
   store<u32>(hk + 128, alg);
   memory.fill(PAD, 0, 128);
+  wipeSchedule(alg);
   return <u32>dl;
 }
 

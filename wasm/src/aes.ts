@@ -36,18 +36,25 @@ function chunkSize(k: KernelInstance): number {
   return Math.floor(k.ioSize / 128) * 128;
 }
 
-/** Copies key bytes into the IO buffer, runs init, then wipes them from the IO buffer. */
-function withKeyInIo<T>(k: KernelInstance, parts: Uint8Array[], init: (ptrs: number[]) => T): T {
+/**
+ * Where init arguments (key, IV) are staged: inside the context slot itself, past everything
+ * the kernel keeps there (GCM state ends at 3432), so the shared IO buffer is never touched.
+ */
+const STAGING_OFFSET = 3584;
+
+/** Copies keys/IVs into the context's staging area, runs init, then wipes the staging area. */
+function withArgsInSlot<T>(c: KernelContext, parts: Uint8Array[], init: (ptrs: number[]) => T): T {
   const ptrs: number[] = [];
-  let off = 0;
+  let at = c.ptr + STAGING_OFFSET;
   for (const p of parts) {
-    ptrs.push(k.writeIo(p, off));
-    off += (p.length + 15) & ~15;
+    c.k.mem.set(p, at);
+    ptrs.push(at);
+    at += (p.length + 15) & ~15;
   }
   try {
     return init(ptrs);
   } finally {
-    k.mem.fill(0, k.io, k.io + off);
+    c.k.mem.fill(0, c.ptr + STAGING_OFFSET, at);
   }
 }
 
@@ -82,7 +89,7 @@ function checkGcmArgs(key: unknown, iv: unknown, aad: unknown): void {
 
 function gcmStart(k: KernelInstance, c: KernelContext, key: Uint8Array, iv: Uint8Array): void {
   const e = ex(k);
-  withKeyInIo(k, [key], ([kp]) => e.gcm_key(c.ptr, kp, key.length));
+  withArgsInSlot(c, [key], ([kp]) => e.gcm_key(c.ptr, kp, key.length));
   // The IV may be longer than one block; it is not secret, but it goes through the IO buffer.
   const step = chunkSize(k);
   if (iv.length > step) throw new RangeError(`iv must be at most ${step} bytes, got ${iv.length}`);
@@ -151,7 +158,7 @@ export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8
   return withContext((c) => {
     const k = c.k;
     const e = ex(k);
-    withKeyInIo(k, [key, iv], ([kp, ip]) => e.aes_ctr_init(c.ptr, kp, key.length, ip));
+    withArgsInSlot(c, [key, iv], ([kp, ip]) => e.aes_ctr_init(c.ptr, kp, key.length, ip));
     const out = new Uint8Array(data.length);
     if (data.length) streamInPlace(k, data, out, (p, n) => e.aes_ctr_xor(c.ptr, p, n));
     return out;
@@ -166,7 +173,7 @@ export function aesEncryptBlocks(key: Uint8Array, blocks: Uint8Array): Uint8Arra
   return withContext((c) => {
     const k = c.k;
     const e = ex(k);
-    withKeyInIo(k, [key], ([kp]) => e.aes_init(c.ptr, kp, key.length));
+    withArgsInSlot(c, [key], ([kp]) => e.aes_init(c.ptr, kp, key.length));
     const out = new Uint8Array(blocks.length);
     streamInPlace(k, blocks, out, (p, n) => e.aes_encrypt_blocks(c.ptr, p, n / 16));
     return out;
@@ -185,7 +192,7 @@ export class AesCtrStream {
     checkLength('key', key, 16, 24, 32);
     checkLength('iv', iv, 16);
     const c = allocContext();
-    withKeyInIo(c.k, [key, iv], ([kp, ip]) => ex(c.k).aes_ctr_init(c.ptr, kp, key.length, ip));
+    withArgsInSlot(c, [key, iv], ([kp, ip]) => ex(c.k).aes_ctr_init(c.ptr, kp, key.length, ip));
     this.ctx = c;
   }
 
@@ -242,7 +249,7 @@ export class AesGcmPacketCipher implements PacketCipher {
     checkLength('iv', iv, 12);
     const c = allocContext();
     this.e = ex(c.k);
-    withKeyInIo(c.k, [key, iv], ([kp, ip]) => this.e.gcm_init(c.ptr, kp, key.length, ip));
+    withArgsInSlot(c, [key, iv], ([kp, ip]) => this.e.gcm_init(c.ptr, kp, key.length, ip));
     this.ctx = c;
     this.name = key.length === 16 ? 'aes128-gcm@openssh.com' : 'aes256-gcm@openssh.com';
     this.io = c.k.io;

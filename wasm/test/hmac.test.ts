@@ -165,4 +165,29 @@ describe('HMAC API', () => {
       expect(memHex.includes(hexOf(key.map((b) => b ^ pad).subarray(0, 32))), `pad ${pad}`).toBe(false);
     }
   });
+
+  it('leaves no message schedule of the key block in kernel scratch (the schedule can be run backwards to the key)', () => {
+    // W[48..63] + K[48..63] of the SHA-256 block K ^ opad: the last thing the compression function
+    // writes to its schedule ring while keying. Computed here independently (FIPS 180-4 6.2.2).
+    const K = [0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c,
+      0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2];
+    const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
+    const key = rng(0x4ac6).bytes(32);
+    const block = new Uint8Array(64);
+    block.set(key);
+    const opad = block.map((b) => b ^ 0x5c);
+    const dv = new DataView(opad.buffer);
+    const w: number[] = [];
+    for (let t = 0; t < 64; t++) {
+      w[t] = t < 16 ? dv.getUint32(4 * t)
+        : ((rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >>> 10)) + w[t - 7] + (rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >>> 3)) + w[t - 16]) >>> 0;
+    }
+    const tail = new Uint8Array(16);
+    new DataView(tail.buffer).setUint32(0, (w[60] + K[60 - 43]) >>> 0, true); // W[60..63] + K[60..63], little-endian as stored
+    new DataView(tail.buffer).setUint32(4, (w[61] + K[61 - 43]) >>> 0, true);
+    new DataView(tail.buffer).setUint32(8, (w[62] + K[62 - 43]) >>> 0, true);
+    new DataView(tail.buffer).setUint32(12, (w[63] + K[63 - 43]) >>> 0, true);
+    createHmac('sha256', key); // keying only: its last compression is the K ^ opad block
+    expect(Buffer.from(kernel().mem).toString('hex').includes(hexOf(tail))).toBe(false);
+  });
 });

@@ -16,7 +16,7 @@ export const MIN_PACKET_SIZE = 16;
 /** Minimum random padding per packet (RFC 4253 §6). */
 export const MIN_PADDING = 4;
 
-/** Largest payload we ever put in one packet ourselves: the packet limit less header, padding and MAC. */
+/** Largest payload we ever put in one packet ourselves: the packet limit less header, the most padding and MAC. */
 export const MAX_PAYLOAD_SIZE = MAX_PACKET_SIZE - 4 - 1 - 255 - 64;
 
 /** Longest identification line (RFC 4253 §4.2: 255 characters including CR LF). */
@@ -28,9 +28,6 @@ export const MAX_VERSION_LINE = 255;
  */
 export const MAX_PRE_VERSION_LINES = 50;
 export const MAX_PRE_VERSION_LINE = 1024;
-
-/** Bytes of the version exchange kept before giving up (lines above plus the identification). */
-export const MAX_VERSION_EXCHANGE_BYTES = MAX_PRE_VERSION_LINES * MAX_PRE_VERSION_LINE + MAX_VERSION_LINE;
 
 /** Longest name-list in KEXINIT we accept, per list (OpenSSH's lists are well under 2 KiB). */
 export const MAX_NAME_LIST = 8192;
@@ -97,14 +94,15 @@ export const CHANNEL_SEND_HIGH_WATER = 1024 * 1024;
  */
 export const CHANNEL_SEND_HARD_LIMIT = 16 * 1024 * 1024;
 
-/** Channels open at once per connection (OpenSSH's default MaxSessions is 10; we allow more). */
-export const MAX_CHANNELS = 1024;
+/**
+ * Channels open at once per connection (OpenSSH's default MaxSessions is 10; forwarding needs
+ * more). With CHANNEL_WINDOW this bounds what a peer can have in flight towards us:
+ * MAX_CHANNELS x CHANNEL_WINDOW, and only while the application doesn't consume.
+ */
+export const MAX_CHANNELS = 256;
 
 /** Channel or global requests waiting for the application's reply, per connection. */
 export const MAX_PENDING_REQUESTS = 256;
 
 /** Environment variables a server accepts per session (each is a separate CHANNEL_REQUEST). */
 export const MAX_ENV_VARS = 256;
-
-/** Events waiting to be polled before the engine stops reading (a mis-driven adapter, not a peer). */
-export const MAX_PENDING_EVENTS = 65536;

@@ -10,7 +10,7 @@
 import { DisconnectReason, ProtocolError } from '../wire/index.ts';
 import type { PacketCipher } from '@seashell/kernel';
 import type { RandomSource } from '../algorithms/types.ts';
-import { MAX_PACKET_SIZE, MIN_PACKET_SIZE, MIN_PADDING } from '../limits.ts';
+import { MAX_PACKET_SIZE, MAX_PAYLOAD_SIZE, MIN_PACKET_SIZE, MIN_PADDING } from '../limits.ts';
 
 /** Block size of the cleartext "none" path (RFC 4253 §6: at least 8). */
 const NONE_BLOCK = 8;
@@ -97,9 +97,9 @@ export class PacketSealer {
     this.cipher = c;
   }
 
-  /** Largest payload one packet can carry with the current cipher. */
+  /** Largest payload one packet can carry. */
   get maxPayload(): number {
-    return MAX_PACKET_SIZE - 4 - 1 - 2 * 32;
+    return MAX_PAYLOAD_SIZE;
   }
 
   /** Seals a packet whose payload (payloadLen bytes) is written by `fill`. */
