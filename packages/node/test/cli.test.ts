@@ -79,18 +79,23 @@ describeWithPeer('seashell CLI', cliBuilt, BUILD_HINT, () => {
     it('fingerprints ssh-keygen keys, authorized_keys and known_hosts as ssh-keygen -l does', async () => {
       const keys = harnessKeys();
       const dir = tempDir();
+      // one run over every file: .pub and private key of each type, authorized_keys, known_hosts
+      const files: string[] = [];
+      let expected = '';
       for (const kind of KEY_KINDS) {
         const k = keys.clientKeys[kind];
-        const r = await seashell(['fingerprint', `${k.path}.pub`, k.path]);
+        files.push(`${k.path}.pub`, k.path);
         const theirs = sshKeygen(['-l', '-f', `${k.path}.pub`]);
-        expect(r.stdout.toString()).toBe(theirs + theirs);
+        expected += theirs + theirs;
       }
       const ak = join(dir, 'authorized_keys');
       writeFileSync(ak, KEY_KINDS.map((kind, i) => `${i % 2 ? 'restrict,command="true" ' : ''}${keys.clientKeys[kind].publicLine}\n`).join(''));
-      expect((await seashell(['fingerprint', ak])).stdout.toString()).toBe(sshKeygen(['-l', '-f', ak]));
       const kh = join(dir, 'known_hosts');
       writeFileSync(kh, keys.hostKeys.map((h, i) => `[127.0.0.1]:${2200 + i},example.test ${h.publicLine.split(' ').slice(0, 2).join(' ')}\n`).join(''));
-      expect((await seashell(['fingerprint', kh])).stdout.toString()).toBe(sshKeygen(['-l', '-f', kh]));
+      expected += sshKeygen(['-l', '-f', ak]) + sshKeygen(['-l', '-f', kh]);
+      const r = await seashell(['fingerprint', ...files, ak, kh]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.toString()).toBe(expected);
       const missing = await seashell(['fingerprint', join(dir, 'nope')]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/ENOENT|no such file/i);

@@ -98,7 +98,7 @@ describeWithPeer('ssh2 package as a peer', !!ssh2 && sshdAvailable, `npm install
 
     combos(SSH2_KEX).forEach((combo, i) => {
       const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-      it(`${comboName(combo)} (user key ${kind})`, async () => {
+      it.concurrent(`${comboName(combo)} (user key ${kind})`, async ({ expect }) => {
         const client = await ssh2Connect(combo, kind);
         try {
           const r = await ssh2Exec(client, 'echo out; echo err >&2; exit 7');
@@ -197,7 +197,7 @@ describeWithPeer('ssh2 package as a peer', !!ssh2 && sshdAvailable, `npm install
 
     combos(SSH2_SERVER_KEX).forEach((combo, i) => {
       const kind = CLIENT_KINDS[(i + 2) % CLIENT_KINDS.length];
-      it(`${comboName(combo)} (user key ${kind})`, async () => {
+      it.concurrent(`${comboName(combo)} (user key ${kind})`, async ({ expect }) => {
         const c = await ourConnect(clientAlgorithms(combo), kind, HOST_KEY_KIND[combo.hostKey as keyof typeof HOST_KEY_KIND]);
         try {
           expect(c.algorithms).toMatchObject({ kex: combo.kex, hostKey: combo.hostKey, cipherServerToClient: combo.cipher });
