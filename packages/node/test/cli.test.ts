@@ -2,11 +2,11 @@
 // loads in ssh-keygen -y, fingerprint prints what ssh-keygen -l prints, exec talks to a real
 // sshd with stdio and exit codes passed through, and serve is reachable with OpenSSH's ssh.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, statSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync, copyFileSync, existsSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { describeWithPeer } from '../../../test-support/peers.ts';
-import { describeWithSshd, harnessKeys, run, sshArgs, sshKeygen, startSshd, tempDir, SSH, KEY_KINDS, type Sshd } from '../../../test-support/sshd.ts';
+import { describeWithSshd, harnessKeys, makeKey, run, sshArgs, sshKeygen, startSshd, tempDir, SSH, KEY_KINDS, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, sha256 } from '../../../test-support/interop.ts';
 import { cliBuilt, seashell, startServe, type Serve } from '../../../test-support/cli.ts';
 
@@ -224,6 +224,20 @@ describeWithPeer('seashell CLI', cliBuilt, BUILD_HINT, () => {
       const elsewhere = await ssh(keys().clientKeys.ecdsa384.path, ['true']);
       expect(elsewhere.code).toBe(255);
       expect(elsewhere.stderr).toMatch(/Permission denied/);
+    });
+
+    it('seashell exec logs in to serve with a passphrase-protected ssh-keygen key (SEASHELL_PASSPHRASE)', async () => {
+      const key = makeKey(tempDir(), 'enc', 'ecdsa384', 'correct horse');
+      appendFileSync(authorized, key.publicLine + '\n');
+      const args = ['exec', '-p', String(serve.port), '-i', key.path, '-o', `UserKnownHostsFile=${knownHosts}`, `${userInfo().username}@127.0.0.1`, 'echo', 'unlocked'];
+      const ok = await seashell(args, { env: { ...process.env, SEASHELL_PASSPHRASE: 'correct horse' } });
+      expect(ok.stdout.toString(), ok.stderr).toBe('unlocked\n');
+      const wrong = await seashell(args, { env: { ...process.env, SEASHELL_PASSPHRASE: 'wrong' } });
+      expect(wrong.code).toBe(255);
+      expect(wrong.stderr).toMatch(/passphrase/i);
+      const none = await seashell(args, { env: { ...process.env, SEASHELL_PASSPHRASE: '' } });
+      expect(none.code).toBe(255);
+      expect(none.stderr).toMatch(/skipping .*enc: it is encrypted/);
     });
 
     it('keeps generated host keys in the state directory across restarts', async () => {
