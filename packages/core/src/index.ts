@@ -23,3 +23,16 @@ export type * from './algorithms/types.ts';
 // Wire types and errors
 export * from './wire/index.ts';
 export * as limits from './limits.ts';
+
+// The byte stream the promise API runs on (adapters supply one)
+export * from './stream.ts';
+
+// The promise API (client.ts, server.ts) on the engine and a ByteStream
+export { connect, SshClient, webRandom, signersFor, loadPrivateKey } from './client.ts';
+export type { ClientOptions, HostKeyInfo, ExecResult, ExecOptions, ExecProcess, StrictHostKeyChecking, PromptHandler } from './client.ts';
+export { createServer, SshServer, ServerConnectionHandle } from './server.ts';
+export type { ServerOptions, ServerExec, AuthContext, UserKey, PeerInfo } from './server.ts';
+export { Driver, globalTimers, type Timers } from './driver.ts';
+
+// Keys: key files, generation, fingerprints, known_hosts, authorized_keys
+export * from './keys/index.ts';

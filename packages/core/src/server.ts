@@ -1,0 +1,600 @@
+// The promise API of the server, built on ServerConnection and ByteStreams the runtime adapter
+// accepts: host keys, an authentication callback, and exec requests handed to the application
+// as ServerExec objects (callback I/O with backpressure, plus Web streams on top). Unauthenticated
+// connections are capped like OpenSSH's MaxStartups (DHEat, CVE-2002-20001) and time out after
+// the login grace time (the engine's). Web-standard APIs only.
+import { ServerConnection } from './server-connection.ts';
+import type { ConnectionEvent } from './events.ts';
+import type { Channel } from './connection/channel.ts';
+import type { AlgorithmLists } from './transport/kexinit.ts';
+import type { AlgorithmRegistry } from './algorithms/registry.ts';
+import type { DhGroup, HostKeySigner, RandomSource } from './algorithms/types.ts';
+import { fingerprintSha256, keyTypeOf, parsePublicKey, type PrivateKey } from './keys/index.ts';
+import { loadPrivateKey, signersFor, webRandom } from './client.ts';
+import { Driver, globalTimers, type Timers } from './driver.ts';
+import type { ByteStream } from './stream.ts';
+
+/** A user key the client offered or signed with. */
+export interface UserKey {
+  /** Signature algorithm, e.g. 'rsa-sha2-512'. */
+  readonly algorithm: string;
+  /** Key type, e.g. 'ssh-rsa'. */
+  readonly type: string;
+  readonly blob: Uint8Array;
+  readonly fingerprint: string;
+}
+
+/** One authentication attempt, for the authenticate callback. */
+export type AuthContext = { readonly username: string; readonly remoteAddress?: string } & (
+  | { readonly method: 'none' }
+  | { readonly method: 'password'; readonly password: string }
+  /**
+   * signed false: the client asks whether this key would do (answering true sends PK_OK and grants
+   * nothing). signed true: the client proved it holds exactly this key; true logs it in.
+   */
+  | { readonly method: 'publickey'; readonly key: UserKey; readonly signed: boolean }
+);
+
+export interface ServerOptions {
+  /** Host private keys: key file contents or parsed keys (RSA keys serve rsa-sha2-512 and -256). */
+  hostKeys: readonly (string | Uint8Array | PrivateKey)[];
+  /** Decides each authentication attempt. Throwing counts as a refusal. */
+  authenticate: (ctx: AuthContext) => boolean | Promise<boolean>;
+  /** Runs an exec request. Without it every exec is refused. */
+  onExec?: (exec: ServerExec) => void;
+  /** Methods offered (default publickey and password). */
+  methods?: readonly ('none' | 'password' | 'publickey')[];
+  banner?: string;
+  algorithms?: Partial<AlgorithmLists>;
+  registry?: AlgorithmRegistry;
+  /** Milliseconds a client has to authenticate (default 120 000, OpenSSH LoginGraceTime). */
+  loginGraceTimeMs?: number;
+  /** Failed attempts before disconnecting (default 6, OpenSSH MaxAuthTries). */
+  maxAuthTries?: number;
+  /**
+   * OpenSSH MaxStartups start:rate:full for unauthenticated connections (default 10:30:100):
+   * past `start`, new ones are dropped with probability rising from rate% to 100% at `full`.
+   */
+  maxStartups?: { start: number; rate: number; full: number };
+  /** Group exchange moduli (default: the engine's). */
+  moduli?: readonly DhGroup[];
+  /** Environment variable names (exact, or prefixes ending in '*') an exec request may set (default LANG, LC_*). */
+  acceptEnv?: readonly string[];
+  random?: RandomSource;
+  now?: () => number;
+  timers?: Timers;
+}
+
+/** Where an accepted stream comes from. */
+export interface PeerInfo {
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+/** An exec request from an authenticated user. */
+export interface ServerExec {
+  readonly command: string;
+  readonly username: string;
+  /** Variables the client set with env requests that acceptEnv allowed. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  /** The key that logged the user in (publickey), if any. */
+  readonly userKey?: UserKey;
+
+  /** Writes stdout; false means wait for onDrain before writing more. */
+  write(data: Uint8Array): boolean;
+  /** Writes stderr; same backpressure. */
+  writeStderr(data: Uint8Array): boolean;
+  /** Called when writing may continue after write() returned false. */
+  onDrain(cb: () => void): void;
+  /** stdin: data as it arrives (until pause()). */
+  onData(cb: (data: Uint8Array) => void): void;
+  /** stdin ended (EOF from the client). */
+  onEnd(cb: () => void): void;
+  /** The client asked to deliver a signal (RFC 4254 §6.9), e.g. 'TERM'. */
+  onSignal(cb: (name: string) => void): void;
+  /** The channel is gone (closed by either side, or the connection ended). */
+  onClose(cb: () => void): void;
+  /** Stops stdin callbacks; the client's window stops re-opening, so it stops sending. */
+  pause(): void;
+  resume(): void;
+  /** Sends EOF (no more output), exit-status, and closes the channel, after queued output. */
+  exit(code: number): void;
+  /** Like exit() but reports death by a signal (name without "SIG"). */
+  exitSignal(signal: string, coreDumped?: boolean): void;
+  /** True once the channel is closed. */
+  readonly closed: boolean;
+
+  /** Web streams over the same channel (use either these or the callbacks, not both). */
+  readonly stdin: ReadableStream<Uint8Array>;
+  readonly stdout: WritableStream<Uint8Array>;
+  readonly stderr: WritableStream<Uint8Array>;
+}
+
+const STARTUPS_DEFAULT = { start: 10, rate: 30, full: 100 };
+
+/** Accepts connections on ByteStreams; the adapter supplies listening (see @seashell/node createServer). */
+export class SshServer {
+  private readonly hostKeys: HostKeySigner[];
+  /** "type SHA256:..." of each host key, for printing. */
+  readonly hostKeyFingerprints: readonly { type: string; fingerprint: string }[];
+  private readonly live = new Set<ServerConnectionHandle>();
+  private unauthenticated = 0;
+  private readonly random: RandomSource;
+  private readonly startups: { start: number; rate: number; full: number };
+
+  constructor(readonly options: ServerOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('createServer() needs an options object');
+    if (!Array.isArray(options.hostKeys) || options.hostKeys.length === 0) throw new TypeError('createServer(): hostKeys must list at least one private key');
+    if (typeof options.authenticate !== 'function') throw new TypeError('createServer(): authenticate must be a function');
+    if (options.onExec !== undefined && typeof options.onExec !== 'function') throw new TypeError('createServer(): onExec must be a function');
+    this.random = options.random ?? webRandom;
+    const s = options.maxStartups ?? STARTUPS_DEFAULT;
+    if (!(Number.isInteger(s.start) && Number.isInteger(s.full) && s.start >= 1 && s.full >= s.start && s.rate >= 0 && s.rate <= 100)) {
+      throw new RangeError(`maxStartups must satisfy 1 <= start <= full and 0 <= rate <= 100, got ${JSON.stringify(s)}`);
+    }
+    this.startups = s;
+    const keys = options.hostKeys.map((k, i) => (typeof k === 'string' || k instanceof Uint8Array ? loadPrivateKey(k, undefined, `hostKeys[${i}]`) : k));
+    this.hostKeys = keys.flatMap((k) => signersFor(k, this.random));
+    const seen = new Set<string>();
+    const fps: { type: string; fingerprint: string }[] = [];
+    for (const s of this.hostKeys) {
+      const fp = fingerprintSha256(s.publicBlob);
+      if (seen.has(fp)) continue;
+      seen.add(fp);
+      fps.push({ type: keyTypeOf(s.algorithm) ?? s.algorithm, fingerprint: fp });
+    }
+    this.hostKeyFingerprints = fps;
+  }
+
+  /** Connections currently open. */
+  get connections(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Serves one connection on `stream`. Returns undefined (and closes the stream) when the
+   * MaxStartups limit drops it.
+   */
+  accept(stream: ByteStream, peer: PeerInfo = {}): ServerConnectionHandle | undefined {
+    if (this.shouldDrop()) {
+      stream.destroy();
+      return undefined;
+    }
+    const h = new ServerConnectionHandle(this, stream, peer, this.hostKeys, this.random, {
+      onAuthenticated: () => this.unauthenticated--,
+      onClosed: (wasAuthenticated) => {
+        if (!wasAuthenticated) this.unauthenticated--;
+        this.live.delete(h);
+      },
+    });
+    this.unauthenticated++;
+    this.live.add(h);
+    h.start();
+    return h;
+  }
+
+  private shouldDrop(): boolean {
+    const { start, rate, full } = this.startups;
+    const n = this.unauthenticated;
+    if (n < start) return false;
+    if (n >= full) return true;
+    const p = rate + ((100 - rate) * (n - start)) / (full - start);
+    const r = this.random(1)[0] / 256;
+    return r * 100 < p;
+  }
+
+  /** Disconnects every connection. */
+  close(): void {
+    for (const h of [...this.live]) h.close();
+  }
+}
+
+/** Constructs an SshServer (the runtime adapter adds listen()). */
+export function createServer(options: ServerOptions): SshServer {
+  return new SshServer(options);
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function envAllowed(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+}
+
+/** One served connection. */
+export class ServerConnectionHandle {
+  readonly conn: ServerConnection;
+  private readonly driver: Driver;
+  private readonly sessions = new Map<Channel, Session>();
+  private readonly env = new Map<Channel, Record<string, string>>();
+  private authed = false;
+  private userKey: UserKey | undefined;
+  private done = false;
+  /** Settles when the connection is over. */
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly server: SshServer,
+    stream: ByteStream,
+    readonly peer: PeerInfo,
+    hostKeys: HostKeySigner[],
+    random: RandomSource,
+    private readonly hooks: { onAuthenticated(): void; onClosed(wasAuthenticated: boolean): void },
+  ) {
+    const o = server.options;
+    const now = o.now ?? (() => Date.now());
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+    this.conn = new ServerConnection(
+      {
+        hostKeys,
+        authMethods: o.methods ?? ['publickey', 'password'],
+        banner: o.banner,
+        maxAuthTries: o.maxAuthTries,
+        loginGraceTimeMs: o.loginGraceTimeMs,
+        algorithms: o.algorithms,
+        registry: o.registry,
+        moduli: o.moduli,
+      },
+      { random, now },
+    );
+    this.driver = new Driver(this.conn, stream, (ev) => this.onEvent(ev), now, o.timers ?? globalTimers);
+    this.driver.onDrain = () => {
+      for (const s of this.sessions.values()) s.drained();
+    };
+  }
+
+  /** @internal */
+  start(): void {
+    this.driver.start();
+  }
+
+  /** The authenticated user, once there is one. */
+  get username(): string | null {
+    return this.conn.username;
+  }
+
+  /** Disconnects now. */
+  close(): void {
+    if (!this.conn.closed) {
+      this.conn.disconnect('server shutting down');
+      this.driver.pump();
+    }
+  }
+
+  private onEvent(ev: ConnectionEvent): void {
+    switch (ev.type) {
+      case 'authRequest':
+        this.decide(ev);
+        return;
+      case 'authResult':
+        if (ev.success && !this.authed) {
+          this.authed = true;
+          if (ev.key) this.userKey = describeKey(ev.key.algorithm, ev.key.blob);
+          this.hooks.onAuthenticated();
+        }
+        return;
+      case 'channelOpen':
+        if (ev.info.type === 'session') ev.channel.accept();
+        else ev.channel.reject(1, `${ev.info.type} channels are not supported`);
+        return;
+      case 'channelRequest':
+        this.onRequest(ev);
+        return;
+      case 'disconnected':
+        for (const s of this.sessions.values()) s.gone();
+        this.sessions.clear();
+        if (!this.done) {
+          this.done = true;
+          this.hooks.onClosed(this.authed);
+          this.resolveClosed();
+        }
+        return;
+    }
+    if ('channel' in ev) {
+      const s = this.sessions.get(ev.channel);
+      if (s) {
+        s.event(ev);
+        if (ev.type === 'channelClose') this.sessions.delete(ev.channel);
+      } else if (ev.type === 'channelData' || ev.type === 'channelExtendedData') {
+        ev.channel.consume(ev.data.length); // before exec: nothing reads it
+      }
+      if (ev.type === 'channelClose') this.env.delete(ev.channel);
+    }
+  }
+
+  private decide(ev: Extract<ConnectionEvent, { type: 'authRequest' }>): void {
+    let ctx: AuthContext;
+    const base = { username: ev.username, remoteAddress: this.peer.remoteAddress };
+    switch (ev.method) {
+      case 'none':
+        ctx = { ...base, method: 'none' };
+        break;
+      case 'password':
+        ctx = { ...base, method: 'password', password: ev.password };
+        break;
+      case 'publickey':
+        ctx = { ...base, method: 'publickey', signed: ev.signed, key: describeKey(ev.key.algorithm, ev.key.blob) };
+        break;
+      default:
+        this.conn.authDecision(false);
+        this.driver.pump();
+        return;
+    }
+    Promise.resolve()
+      .then(() => this.server.options.authenticate(ctx))
+      .then(
+        (ok) => ok === true,
+        () => false,
+      )
+      .then((ok) => {
+        if (this.conn.closed) return;
+        this.conn.authDecision(ok);
+        this.driver.pump();
+      });
+  }
+
+  private onRequest(ev: Extract<ConnectionEvent, { type: 'channelRequest' }>): void {
+    const ch = ev.channel;
+    const req = ev.request;
+    const reply = (ok: boolean) => {
+      if (ev.wantReply) ch.reply(ev.id, ok);
+    };
+    const session = this.sessions.get(ch);
+    if (req.type === 'env' && 'name' in req) {
+      const value = dec.decode(req.value as Uint8Array);
+      const ok = !session && envAllowed(req.name, this.server.options.acceptEnv ?? ['LANG', 'LC_*']);
+      if (ok) (this.env.get(ch) ?? this.env.set(ch, {}).get(ch)!)[req.name] = value;
+      reply(ok);
+      return;
+    }
+    if (req.type === 'exec' && 'command' in req && !session && this.server.options.onExec) {
+      reply(true);
+      const s = new Session(
+        ch,
+        dec.decode(req.command),
+        this.conn.username ?? '',
+        this.env.get(ch) ?? {},
+        this.peer.remoteAddress,
+        this.peer.remotePort,
+        this.userKey,
+        () => this.driver.schedule(),
+        () => this.driver.writeBlocked,
+      );
+      this.sessions.set(ch, s);
+      try {
+        this.server.options.onExec(s);
+      } catch (e) {
+        s.writeStderr(enc.encode(`exec failed: ${(e as Error).message}\n`));
+        s.exit(127);
+      }
+      return;
+    }
+    if (req.type === 'signal' && 'signal' in req && session) {
+      session.signal(req.signal);
+      reply(true);
+      return;
+    }
+    reply(false);
+  }
+}
+
+function describeKey(algorithm: string, blob: Uint8Array): UserKey {
+  let type = keyTypeOf(algorithm) ?? algorithm;
+  try {
+    type = parsePublicKey(blob).type;
+  } catch {
+    /* the engine verified a signature (or will); keep the algorithm's key type */
+  }
+  return { algorithm, type, blob, fingerprint: fingerprintSha256(blob) };
+}
+
+/** One exec channel on the server. */
+class Session implements ServerExec {
+  private dataCb: ((d: Uint8Array) => void) | undefined;
+  private endCb: (() => void) | undefined;
+  private drainCb: (() => void) | undefined;
+  private signalCb: ((n: string) => void) | undefined;
+  private closeCbs: (() => void)[] = [];
+  private paused = false;
+  private readonly inbox: Uint8Array[] = [];
+  private eof = false;
+  private eofDelivered = false;
+  private finished = false;
+  private isClosed = false;
+  private webIn: ReadableStream<Uint8Array> | undefined;
+  private webOut: WritableStream<Uint8Array> | undefined;
+  private webErr: WritableStream<Uint8Array> | undefined;
+
+  constructor(
+    private readonly ch: Channel,
+    readonly command: string,
+    readonly username: string,
+    readonly env: Readonly<Record<string, string>>,
+    readonly remoteAddress: string | undefined,
+    readonly remotePort: number | undefined,
+    readonly userKey: UserKey | undefined,
+    private readonly kick: () => void,
+    private readonly streamBlocked: () => boolean,
+  ) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.finished || this.isClosed || this.ch.closeReceived) return false;
+    const ok = this.ch.write(data);
+    this.kick();
+    return ok && !this.streamBlocked();
+  }
+
+  writeStderr(data: Uint8Array): boolean {
+    if (this.finished || this.isClosed || this.ch.closeReceived) return false;
+    const ok = this.ch.writeStderr(data);
+    this.kick();
+    return ok && !this.streamBlocked();
+  }
+
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
+  onData(cb: (data: Uint8Array) => void): void {
+    this.dataCb = cb;
+    this.deliver();
+  }
+  onEnd(cb: () => void): void {
+    this.endCb = cb;
+    this.deliver();
+  }
+  onSignal(cb: (name: string) => void): void {
+    this.signalCb = cb;
+  }
+  onClose(cb: () => void): void {
+    if (this.isClosed) queueMicrotask(cb);
+    else this.closeCbs.push(cb);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.deliver();
+    this.kick();
+  }
+
+  exit(code: number): void {
+    if (!Number.isInteger(code) || code < 0 || code > 0xffffffff) throw new RangeError(`exit code must be a uint32, got ${code}`);
+    this.finish(() => this.ch.sendExitStatus(code));
+  }
+
+  exitSignal(signal: string, coreDumped = false): void {
+    if (typeof signal !== 'string' || !/^[A-Z0-9]+$/.test(signal)) throw new RangeError(`signal must be a name like TERM, got ${JSON.stringify(signal)}`);
+    this.finish(() => this.ch.sendExitSignal(signal, coreDumped, ''));
+  }
+
+  private finish(report: () => void): void {
+    if (this.finished || this.isClosed) return;
+    this.finished = true;
+    if (!this.ch.closeReceived) {
+      this.ch.end();
+      report();
+    }
+    this.ch.close();
+    this.kick();
+  }
+
+  /** @internal the byte stream drained */
+  drained(): void {
+    if (!this.isClosed) this.drainCb?.();
+  }
+
+  /** @internal */
+  signal(name: string): void {
+    this.signalCb?.(name);
+  }
+
+  /** @internal */
+  event(ev: ConnectionEvent): void {
+    switch (ev.type) {
+      case 'channelData':
+        this.inbox.push(ev.data);
+        this.deliver();
+        break;
+      case 'channelExtendedData':
+        ev.channel.consume(ev.data.length);
+        break;
+      case 'channelEof':
+        this.eof = true;
+        this.deliver();
+        break;
+      case 'channelWritable':
+        this.drainCb?.();
+        break;
+      case 'channelClose':
+        this.gone();
+        break;
+    }
+  }
+
+  private deliver(): void {
+    while (!this.paused && this.dataCb && this.inbox.length > 0) {
+      const d = this.inbox.shift()!;
+      if (this.ch.state !== 'closed') this.ch.consume(d.length);
+      this.dataCb(d);
+    }
+    if (this.eof && !this.eofDelivered && this.inbox.length === 0 && !this.paused && this.endCb) {
+      this.eofDelivered = true;
+      this.endCb();
+    }
+  }
+
+  /** @internal the channel or the whole connection is gone */
+  gone(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.finished = true;
+    this.inbox.length = 0;
+    this.drainCb?.();
+    for (const cb of this.closeCbs.splice(0)) cb();
+  }
+
+  get stdin(): ReadableStream<Uint8Array> {
+    return (this.webIn ??= new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          this.onData((d) => {
+            c.enqueue(d);
+            if ((c.desiredSize ?? 0) <= 0) this.pause();
+          });
+          this.onEnd(() => c.close());
+          this.onClose(() => {
+            if (!this.eofDelivered) {
+              try {
+                c.close();
+              } catch {
+                /* already closed */
+              }
+            }
+          });
+        },
+        pull: () => this.resume(),
+        cancel: () => {
+          this.onData(() => {});
+          this.resume();
+        },
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }),
+    ));
+  }
+
+  get stdout(): WritableStream<Uint8Array> {
+    return (this.webOut ??= this.writable((d) => this.write(d)));
+  }
+
+  get stderr(): WritableStream<Uint8Array> {
+    return (this.webErr ??= this.writable((d) => this.writeStderr(d)));
+  }
+
+  private writable(write: (d: Uint8Array) => boolean): WritableStream<Uint8Array> {
+    const waiters: (() => void)[] = [];
+    const prev = this.drainCb;
+    this.onDrain(() => {
+      prev?.();
+      for (const w of waiters.splice(0)) w();
+    });
+    return new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        if (!(chunk instanceof Uint8Array)) throw new TypeError('write Uint8Array chunks');
+        for (let off = 0; off < chunk.length; off += 256 * 1024) {
+          if (this.isClosed) throw new Error('the channel is closed');
+          if (!write(chunk.subarray(off, off + 256 * 1024))) await new Promise<void>((r) => waiters.push(r));
+        }
+      },
+    });
+  }
+}

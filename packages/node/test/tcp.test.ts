@@ -1,0 +1,100 @@
+// The net.Socket ByteStream: batches arrive intact and in order, write backpressure reports
+// false then drain, pause() stops data, end and close are delivered once.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectTcp, socketStream } from '../src/tcp.ts';
+import type { ByteStream } from '@seashell/core';
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+function listen(onSocket: (s: Socket) => void): Promise<number> {
+  server = createServer(onSocket);
+  return new Promise((resolve) => server!.listen(0, '127.0.0.1', () => resolve((server!.address() as { port: number }).port)));
+}
+
+describe('socketStream', () => {
+  it('carries 8 MiB of batched writes both ways intact, honouring backpressure', async () => {
+    const port = await listen((s) => {
+      // echo server built on socketStream too, pausing its reads while its writes are blocked
+      const st = socketStream(s);
+      st.start({
+        data: (c) => { if (!st.write([c.slice()])) st.pause(); },
+        drain: () => st.resume(),
+        end: () => st.end(),
+        close: () => {},
+      });
+    });
+    const client = await connectTcp('127.0.0.1', port);
+    const total = 8 << 20;
+    const src = new Uint8Array(total);
+    for (let i = 0; i < total; i++) src[i] = (i * 7 + (i >> 11)) & 0xff;
+    const got = createHash('sha256');
+    let received = 0;
+    let sawBackpressure = false;
+    const done = new Promise<void>((resolve, reject) => {
+      let off = 0;
+      const pump = () => {
+        while (off < total) {
+          const batch = [src.subarray(off, off + 1000), src.subarray(off + 1000, off + 1500), src.subarray(off + 1500, off + 65536)];
+          off += 65536;
+          if (!client.write(batch)) { sawBackpressure = true; return; }
+        }
+        client.end();
+      };
+      client.start({
+        data: (c) => { got.update(c); received += c.length; },
+        drain: pump,
+        end: () => resolve(),
+        close: (e) => (e ? reject(e) : undefined),
+      });
+      pump();
+    });
+    await done;
+    expect(received).toBe(total);
+    expect(got.digest('hex')).toBe(createHash('sha256').update(src).digest('hex'));
+    expect(sawBackpressure).toBe(true);
+    client.destroy();
+  });
+
+  it('delivers close exactly once with the error when the peer resets', async () => {
+    const port = await listen((s) => s.once('data', () => s.resetAndDestroy()));
+    const client = await connectTcp('127.0.0.1', port);
+    const closes: (Error | undefined)[] = [];
+    await new Promise<void>((resolve) => {
+      client.start({ data: () => {}, drain: () => {}, end: () => {}, close: (e) => { closes.push(e); resolve(); } });
+      client.write([new Uint8Array([1])]);
+    });
+    expect(closes[0]?.message).toMatch(/ECONNRESET/);
+    client.destroy();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closes.length).toBe(1);
+  });
+
+  it('holds data that arrived before start() and stops data while paused', async () => {
+    let serverSide: Socket | undefined;
+    const port = await listen((s) => { serverSide = s; s.write('hello'); });
+    const client: ByteStream = await connectTcp('127.0.0.1', port);
+    await new Promise((r) => setTimeout(r, 50));
+    const chunks: string[] = [];
+    client.start({ data: (c) => { chunks.push(Buffer.from(c).toString()); client.pause(); }, drain: () => {}, end: () => {}, close: () => {} });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chunks.join('')).toBe('hello');
+    serverSide!.write('world');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chunks.join('')).toBe('hello');
+    client.resume();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chunks.join('')).toBe('helloworld');
+    client.destroy();
+  });
+
+  it('rejects bad ports and unreachable hosts', async () => {
+    expect(() => connectTcp('127.0.0.1', 0)).toThrow(RangeError);
+    const port = await listen(() => {});
+    await new Promise<void>((r) => server!.close(() => r()));
+    server = undefined;
+    await expect(connectTcp('127.0.0.1', port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
