@@ -1,0 +1,34 @@
+// SFTP v3 (draft-ietf-secsh-filexfer-02) with OpenSSH's extensions: codec, client, server,
+// transfers and backends. Sans-I/O: client and server take bytes with receive() and give bytes
+// with pollTransmit(); a binder connects them to an SSH session channel's "sftp" subsystem.
+export * from './constants.ts';
+export { type Attrs, type ExtendedAttr, checkAttrs, decodeAttrs, encodeAttrs, fileType, isDirectory, isRegularFile, isSymbolicLink, longname } from './attrs.ts';
+export { type ExtensionPair, type NameEntry, type SftpMessage, type SftpMessageOf, SCHEMA, decodePacket, encodePacket, packetName } from './codec.ts';
+export { EXTENSIONS, type CopyDataRequest, type ExtensionKey, type SftpLimits, type StatVfs } from './extensions.ts';
+export { PacketFramer } from './framing.ts';
+export { SftpClient, SftpHandle, type OpenMode, type ServerInfo, type SftpClientOptions, openFlags } from './client.ts';
+export { SftpServer, type SftpServerOptions } from './server.ts';
+export { type FileSystem, type FsDirEntry, type FsDirectory, type FsFile, basename, dirname, fsError, normalizePath, statusOf } from './filesystem.ts';
+export { MemoryFileSystem, type MemoryFileSystemOptions } from './memory-fs.ts';
+export { WritePipeline, chooseChunkSize, readPipelined, type ReadPipelineOptions } from './pipeline.ts';
+export {
+  type GetSink,
+  type LocalEntry,
+  type LocalTree,
+  type PutOptions,
+  type PutSource,
+  type PutSourceArg,
+  type TransferOptions,
+  type TransferProgress,
+  type TransferResult,
+  type TreeResult,
+  PARTIAL_SUFFIX,
+  PUT_WINDOW,
+  RESUME_VERIFY_BYTES,
+  get,
+  getDirectory,
+  put,
+  putDirectory,
+  safeName,
+} from './transfer.ts';
+export { MemorySink, MemoryTree, createReadStream, createWriteStream, memorySource, readableSource, writableSink, type ReadStreamOptions, type WriteStreamOptions } from './streams.ts';
