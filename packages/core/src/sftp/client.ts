@@ -121,11 +121,15 @@ export class SftpClient {
 
   // ---- the byte interface ------------------------------------------------------------------
 
-  /** Bytes from the channel, any split. Throws ProtocolError (and fails every request) if the server breaks the protocol. */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Bytes from the channel, any split. Throws ProtocolError (and fails every request) if the
+   * server breaks the protocol. `bytes` is not kept after this returns, unless `owned` is true:
+   * then the caller hands the buffer over for good and whole packets in it are used without a copy.
+   */
+  receive(bytes: Uint8Array, owned = false): void {
     if (this.failure) throw this.failure;
     try {
-      this.framer.push(bytes, (p) => this.onPacket(p));
+      this.framer.push(bytes, (p) => this.onPacket(p), owned);
     } catch (e) {
       const err = e instanceof ProtocolError ? e : new ProtocolError(`SFTP client: ${(e as Error).message}`);
       this.fail(err);
@@ -199,6 +203,11 @@ export class SftpClient {
     if (!('id' in msg) || msg.type < FXP.STATUS) throw new ProtocolError(`SFTP client: unexpected ${packetName(msg.type)} from the server`);
     const p = this.pending.get(msg.id);
     if (!p) throw new ProtocolError(`SFTP client: reply ${packetName(msg.type)} for unknown request id ${msg.id}`);
+    // validate before taking the request off the table, so a failure here fails it too
+    if (msg.type !== FXP.STATUS && msg.type !== p.expect) throw new ProtocolError(`SFTP client: ${p.what} expects ${packetName(p.expect)} or STATUS, got ${packetName(msg.type)}`);
+    if (msg.type === FXP.DATA && p.maxData !== undefined && msg.data.length > p.maxData) {
+      throw new ProtocolError(`SFTP client: READ of ${p.maxData} bytes answered with ${msg.data.length}`);
+    }
     this.pending.delete(msg.id);
     if (this.slotWaiters.length > 0) this.slotWaiters.shift()!();
     if (msg.type === FXP.STATUS) {
@@ -207,10 +216,6 @@ export class SftpClient {
       else if (msg.code === SftpStatus.OK) p.reject(new SftpError(`${p.what}: server answered OK without the expected ${packetName(p.expect)}`, SftpStatus.BAD_MESSAGE, p.path));
       else p.reject(new SftpError(`${p.what}${p.path !== undefined ? ` ${p.path}` : ''}: ${msg.message || STATUS_TEXT[msg.code] || `status ${msg.code}`}`, msg.code, p.path));
       return;
-    }
-    if (msg.type !== p.expect) throw new ProtocolError(`SFTP client: ${p.what} expects ${packetName(p.expect)} or STATUS, got ${packetName(msg.type)}`);
-    if (msg.type === FXP.DATA && p.maxData !== undefined && msg.data.length > p.maxData) {
-      throw new ProtocolError(`SFTP client: READ of ${p.maxData} bytes answered with ${msg.data.length}`);
     }
     p.resolve(msg);
   }

@@ -25,9 +25,11 @@ export class PacketFramer {
 
   /**
    * Takes the next bytes of the stream and calls onPacket for each complete packet (type byte
-   * onward). Each packet handed out is its own copy: `bytes` is not retained after this returns.
+   * onward). Each packet handed out is its own copy, so `bytes` is not retained after this returns;
+   * with `owned` the caller gives `bytes` away (never to touch it again) and whole packets inside it
+   * are handed out as views, saving a copy.
    */
-  push(bytes: Uint8Array, onPacket: (packet: Uint8Array) => void): void {
+  push(bytes: Uint8Array, onPacket: (packet: Uint8Array) => void, owned = false): void {
     let p = 0;
     const n = bytes.length;
     while (p < n) {
@@ -37,7 +39,7 @@ export class PacketFramer {
           const len = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
           this.checkLength(len);
           if (n - p - 4 >= len) {
-            onPacket(bytes.slice(p + 4, p + 4 + len));
+            onPacket(owned ? bytes.subarray(p + 4, p + 4 + len) : bytes.slice(p + 4, p + 4 + len));
             p += 4 + len;
             continue;
           }

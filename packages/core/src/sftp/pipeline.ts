@@ -87,7 +87,15 @@ export async function readPipelined(client: SftpClient, handle: SftpHandle, o: R
 
   try {
     for (;;) {
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) {
+        // hand on what arrived in order before the failure: a resume then starts further on
+        for (let piece = buffered.get(at); piece !== undefined && !o.signal?.aborted; piece = buffered.get(at)) {
+          buffered.delete(at);
+          await deliver(piece, at);
+          at += piece.length;
+        }
+        throw failure;
+      }
       if (o.signal?.aborted) throw abortReason(o.signal);
       // Gaps (the rest of a short read) go first and ignore the buffered count: the piece the
       // sink waits for may be one of them.

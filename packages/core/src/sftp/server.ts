@@ -76,6 +76,8 @@ export class SftpServer {
   private readonly maxQueuedOutput: number;
   private readonly onInputConsumed?: (bytes: number) => void;
   private idleWaiters: (() => void)[] = [];
+  /** Reply bytes promised to admitted requests (a READ may answer with up to maxRead bytes). */
+  private reservedOutput = 0;
 
   constructor(
     private readonly fs: FileSystem,
@@ -100,8 +102,12 @@ export class SftpServer {
 
   // ---- the byte interface ------------------------------------------------------------------
 
-  /** Bytes from the channel, any split. Throws ProtocolError when the client breaks framing or the handshake; the binder then closes the channel. */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Bytes from the channel, any split. Throws ProtocolError when the client breaks framing or the
+   * handshake; the binder then closes the channel. `bytes` is not kept after this returns unless
+   * `owned` is true (the caller hands the buffer over for good: no copy of whole packets).
+   */
+  receive(bytes: Uint8Array, owned = false): void {
     if (this.failure) throw this.failure;
     if (this.closedFlag) return;
     try {
@@ -109,7 +115,7 @@ export class SftpServer {
         this.input.push(p);
         this.inputBytes += p.length + 4;
         if (this.inputBytes > this.maxQueuedInput) throw new ProtocolError(`SFTP server: client sent ${this.inputBytes} bytes of requests past the ${this.maxQueuedInput}-byte queue (flow control ignored)`);
-      });
+      }, owned);
       this.pump();
     } catch (e) {
       const err = e instanceof ProtocolError ? e : new ProtocolError(`SFTP server: ${(e as Error).message}`);
@@ -177,7 +183,7 @@ export class SftpServer {
   /** Admits queued packets while the bounds allow. */
   private pump(): void {
     while (this.inputHead < this.input.length && !this.closedFlag && !this.failure) {
-      if (this.initialised && (this.scheduler.size >= this.maxInFlight || this.out.length >= this.maxQueuedOutput)) return;
+      if (this.initialised && this.paused()) return;
       const p = this.input[this.inputHead];
       this.input[this.inputHead++] = undefined as unknown as Uint8Array;
       if (this.inputHead > 256 && this.inputHead * 2 > this.input.length) {
@@ -195,6 +201,13 @@ export class SftpServer {
       }
     }
     this.checkIdle();
+  }
+
+  /** Whether admission waits: too many requests, or too many reply bytes queued or promised. */
+  private paused(): boolean {
+    if (this.scheduler.size >= this.maxInFlight || this.out.length >= this.maxQueuedOutput) return true;
+    // what admitted requests may still answer counts too, but one request always gets through
+    return this.scheduler.size > 0 && this.out.length + this.reservedOutput >= this.maxQueuedOutput;
   }
 
   private checkIdle(): void {
@@ -242,7 +255,9 @@ export class SftpServer {
       return;
     }
     const spec = this.specOf(msg);
-    this.scheduler.add(spec, (token) => void this.execute(msg, token));
+    const reserve = msg.type === FXP.READ ? Math.min(msg.length, this.maxRead) + 13 : msg.type === FXP.READDIR ? this.maxPacket / 2 : 64;
+    this.reservedOutput += reserve;
+    this.scheduler.add(spec, (token) => void this.execute(msg, token, reserve));
   }
 
   private fileKey(handle: Uint8Array): string {
@@ -322,7 +337,7 @@ export class SftpServer {
 
   // ---- execution ---------------------------------------------------------------------------
 
-  private async execute(msg: SftpMessage, token: object): Promise<void> {
+  private async execute(msg: SftpMessage, token: object, reserved: number): Promise<void> {
     const id = (msg as { id: number }).id;
     let reply: Reply;
     try {
@@ -331,6 +346,7 @@ export class SftpServer {
       const { code, message } = statusOf(e);
       reply = { type: FXP.STATUS, id, code, message, language: '' };
     }
+    this.reservedOutput -= reserved;
     this.send(reply);
     this.scheduler.done(token);
     if (!this.closedFlag && !this.failure) this.safePump();
