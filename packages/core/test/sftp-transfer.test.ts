@@ -15,10 +15,10 @@ import {
   type TransferProgress,
   createReadStream,
   createWriteStream,
-  get,
+  getFile,
   getDirectory,
   memorySource,
-  put,
+  putFile,
   putDirectory,
   readableSource,
   writableSink,
@@ -82,7 +82,7 @@ describe('get and put of multi-MiB files', () => {
     const { client } = pair(c.fs);
     const sink = new MemorySink();
     const seen: TransferProgress[] = [];
-    const r = await get(client, '/big', sink, { onProgress: (p) => seen.push(p) });
+    const r = await getFile(client, '/big', sink, { onProgress: (p) => seen.push(p) });
     expect(r).toEqual({ bytes: data.length, resumedFrom: 0, resumeRejected: false });
     expect(sha256(sink.data!)).toBe(sha256(data));
     expect(seen.at(-1)).toEqual({ transferred: data.length, total: data.length });
@@ -98,7 +98,7 @@ describe('get and put of multi-MiB files', () => {
     const c = counting(fs);
     const { client } = pair(c.fs);
     const seen: TransferProgress[] = [];
-    const r = await put(client, memorySource(data), '/up', { chunkSize: 32 * 1024, concurrency: 16, onProgress: (p) => seen.push(p) });
+    const r = await putFile(client, memorySource(data), '/up', { chunkSize: 32 * 1024, concurrency: 16, onProgress: (p) => seen.push(p) });
     expect(r.bytes).toBe(data.length);
     expect(sha256(fs.readFile('/up')!)).toBe(sha256(data));
     expect(fs.exists('/up' + PARTIAL_SUFFIX)).toBe(false);
@@ -111,9 +111,9 @@ describe('get and put of multi-MiB files', () => {
     const fs = new MemoryFileSystem();
     fs.writeFile('/f', 'old contents');
     const { client } = pair(fs);
-    await put(client, memorySource(new TextEncoder().encode('new')), '/f');
+    await putFile(client, memorySource(new TextEncoder().encode('new')), '/f');
     expect(new TextDecoder().decode(fs.readFile('/f')!)).toBe('new');
-    await put(client, memorySource(new TextEncoder().encode('direct')), '/g', { atomic: false });
+    await putFile(client, memorySource(new TextEncoder().encode('direct')), '/g', { atomic: false });
     expect(new TextDecoder().decode(fs.readFile('/g')!)).toBe('direct');
   });
 
@@ -122,7 +122,7 @@ describe('get and put of multi-MiB files', () => {
     base.writeFile('/f', 'old');
     const fs = Object.create(base, { posixRename: { value: undefined } }) as FileSystem;
     const { client } = pair(fs);
-    await put(client, memorySource(new TextEncoder().encode('new')), '/f');
+    await putFile(client, memorySource(new TextEncoder().encode('new')), '/f');
     expect(new TextDecoder().decode(base.readFile('/f')!)).toBe('new');
   });
 
@@ -132,19 +132,19 @@ describe('get and put of multi-MiB files', () => {
     fs.writeFile('/o', new Uint8Array([7]));
     const { client } = pair(fs);
     const s1 = new MemorySink();
-    await get(client, '/e', s1);
+    await getFile(client, '/e', s1);
     expect(s1.data!.length).toBe(0);
     const s2 = new MemorySink();
-    await get(client, '/o', s2);
+    await getFile(client, '/o', s2);
     expect([...s2.data!]).toEqual([7]);
-    await put(client, memorySource(new Uint8Array(0)), '/e2');
+    await putFile(client, memorySource(new Uint8Array(0)), '/e2');
     expect(fs.readFile('/e2')!.length).toBe(0);
   });
 
   it('get errors: a missing file fails with NO_SUCH_FILE and the sink is never committed', async () => {
     const { client } = pair(new MemoryFileSystem());
     const sink = new MemorySink();
-    const e = await get(client, '/missing', sink).catch((x) => x);
+    const e = await getFile(client, '/missing', sink).catch((x) => x);
     expect(e).toBeInstanceOf(SftpError);
     expect(e.code).toBe(SftpStatus.NO_SUCH_FILE);
     expect(sink.data).toBeUndefined();
@@ -168,11 +168,11 @@ describe('concurrency', () => {
       },
     });
     const sink = new MemorySink();
-    await get(client, '/src', sink, { chunkSize: 16 * 1024 });
+    await getFile(client, '/src', sink, { chunkSize: 16 * 1024 });
     expect(sha256(sink.data!)).toBe(sha256(data));
     const sorted = [...order].sort((a, b) => a - b);
     expect(order).not.toEqual(sorted); // really out of order
-    await put(client, memorySource(data), '/dst', { chunkSize: 16 * 1024 });
+    await putFile(client, memorySource(data), '/dst', { chunkSize: 16 * 1024 });
     expect(sha256(fs.readFile('/dst')!)).toBe(sha256(data));
   });
 
@@ -188,7 +188,7 @@ describe('concurrency', () => {
     };
     const { client } = pair(fs);
     const sink = new MemorySink();
-    await get(client, '/f', sink, { chunkSize: 64 * 1024 });
+    await getFile(client, '/f', sink, { chunkSize: 64 * 1024 });
     expect(sha256(sink.data!)).toBe(sha256(data));
   });
 
@@ -204,7 +204,7 @@ describe('concurrency', () => {
         if (++writes % 8 === 0) await new Promise((r) => setTimeout(r, 1));
       },
     };
-    await get(client, '/f', sink, { chunkSize: 8 * 1024, concurrency: 12 });
+    await getFile(client, '/f', sink, { chunkSize: 8 * 1024, concurrency: 12 });
     expect(maxOutstanding).toBeGreaterThan(1);
     expect(maxOutstanding).toBeLessThanOrEqual(12);
   });
@@ -217,7 +217,7 @@ describe('abort', () => {
     const { client, server, settle } = pair(delayed(fs, 3, 1));
     const ac = new AbortController();
     const sink = new MemorySink();
-    const p = get(client, '/f', sink, { chunkSize: 32 * 1024, signal: ac.signal, onProgress: (x) => x.transferred > MiB && ac.abort(new Error('stop')) });
+    const p = getFile(client, '/f', sink, { chunkSize: 32 * 1024, signal: ac.signal, onProgress: (x) => x.transferred > MiB && ac.abort(new Error('stop')) });
     await expect(p).rejects.toThrow('stop');
     expect(sink.data).toBeUndefined();
     expect(sink.partial!.length).toBeGreaterThan(MiB);
@@ -231,7 +231,7 @@ describe('abort', () => {
     const fs = new MemoryFileSystem();
     const { client, server, settle } = pair(fs);
     const ac = new AbortController();
-    const p = put(client, memorySource(randomBytes(6 * MiB, 8)), '/up', { chunkSize: 32 * 1024, signal: ac.signal, onProgress: (x) => x.transferred > MiB && ac.abort() });
+    const p = putFile(client, memorySource(randomBytes(6 * MiB, 8)), '/up', { chunkSize: 32 * 1024, signal: ac.signal, onProgress: (x) => x.transferred > MiB && ac.abort() });
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     expect(fs.exists('/up')).toBe(false);
     expect(fs.exists('/up' + PARTIAL_SUFFIX)).toBe(true);
@@ -247,7 +247,7 @@ describe('abort', () => {
     await client.ready;
     const ac = new AbortController();
     ac.abort(new Error('early'));
-    await expect(get(client, '/f', new MemorySink(), { signal: ac.signal })).rejects.toThrow('early');
+    await expect(getFile(client, '/f', new MemorySink(), { signal: ac.signal })).rejects.toThrow('early');
     expect(client.outstanding).toBe(0);
   });
 });
@@ -259,12 +259,12 @@ describe('resume after a cut', () => {
     fs.writeFile('/f', data);
     const first = pair(fs, { cutAfterToClient: 2 * MiB + 777 });
     const sink = new MemorySink();
-    await expect(get(first.client, '/f', sink, { chunkSize: 64 * 1024 })).rejects.toThrow(/connection cut/);
+    await expect(getFile(first.client, '/f', sink, { chunkSize: 64 * 1024 })).rejects.toThrow(/connection cut/);
     expect(sink.data).toBeUndefined();
     const have = sink.partial!.length;
     expect(have).toBeGreaterThan(MiB);
     const second = pair(fs);
-    const r = await get(second.client, '/f', sink, { resume: true });
+    const r = await getFile(second.client, '/f', sink, { resume: true });
     expect(r.resumedFrom).toBe(have);
     expect(r.resumeRejected).toBe(false);
     expect(sha256(sink.data!)).toBe(sha256(data));
@@ -277,18 +277,18 @@ describe('resume after a cut', () => {
     const { client } = pair(fs);
     const bad = data.slice(0, 300_000);
     bad[299_000] ^= 1;
-    await expect(get(client, '/f', new MemorySink(bad), { resume: true, onResumeMismatch: 'error' })).rejects.toThrow(/differs/);
+    await expect(getFile(client, '/f', new MemorySink(bad), { resume: true, onResumeMismatch: 'error' })).rejects.toThrow(/differs/);
     const sink = new MemorySink(bad);
-    const r = await get(client, '/f', sink, { resume: true });
+    const r = await getFile(client, '/f', sink, { resume: true });
     expect(r).toMatchObject({ resumedFrom: 0, resumeRejected: true });
     expect(sha256(sink.data!)).toBe(sha256(data));
     // with verify: 'full' a difference early in the prefix is caught too
     const early = data.slice(0, 600_000);
     early[10] ^= 1;
     const s2 = new MemorySink(early);
-    expect((await get(client, '/f', s2, { resume: true, verifyBytes: 1000 })).resumedFrom).toBe(600_000); // tail check misses it (documented)
+    expect((await getFile(client, '/f', s2, { resume: true, verifyBytes: 1000 })).resumedFrom).toBe(600_000); // tail check misses it (documented)
     const s3 = new MemorySink(early);
-    expect((await get(client, '/f', s3, { resume: true, verify: 'full' })).resumeRejected).toBe(true);
+    expect((await getFile(client, '/f', s3, { resume: true, verify: 'full' })).resumeRejected).toBe(true);
     expect(sha256(s3.data!)).toBe(sha256(data));
   });
 
@@ -296,13 +296,13 @@ describe('resume after a cut', () => {
     const fs = new MemoryFileSystem();
     const data = randomBytes(5 * MiB + 1, 11);
     const first = pair(fs, { cutAfterToServer: 2 * MiB + 12345 });
-    await expect(put(first.client, memorySource(data), '/up', { chunkSize: 64 * 1024 })).rejects.toThrow(/connection cut/);
+    await expect(putFile(first.client, memorySource(data), '/up', { chunkSize: 64 * 1024 })).rejects.toThrow(/connection cut/);
     await first.settle();
     expect(fs.exists('/up')).toBe(false);
     const have = fs.readFile('/up' + PARTIAL_SUFFIX)!.length;
     expect(have).toBeGreaterThan(MiB);
     const second = pair(fs);
-    const r = await put(second.client, memorySource(data), '/up', { resume: true });
+    const r = await putFile(second.client, memorySource(data), '/up', { resume: true });
     expect(r.resumedFrom).toBe(have);
     expect(sha256(fs.readFile('/up')!)).toBe(sha256(data));
     expect(fs.exists('/up' + PARTIAL_SUFFIX)).toBe(false);
@@ -319,13 +319,13 @@ describe('resume after a cut', () => {
     };
     // concurrency 8 x 32 KiB: the window stalls 256 KiB past the held write, so cut before that
     const first = pair(fs, { cutAfterToServer: HELD + 200 * 1024 });
-    await expect(put(first.client, memorySource(data), '/up', { chunkSize: 32 * 1024, concurrency: 8 })).rejects.toThrow(/connection cut/);
+    await expect(putFile(first.client, memorySource(data), '/up', { chunkSize: 32 * 1024, concurrency: 8 })).rejects.toThrow(/connection cut/);
     await first.settle();
     const partial = base.readFile('/up' + PARTIAL_SUFFIX)!;
     expect(partial.length).toBeGreaterThan(HELD + 32 * 1024); // data after the hole landed
     expect(partial.findIndex((b) => b === 0)).toBe(HELD);
     const second = pair(base);
-    const r = await put(second.client, memorySource(data), '/up', { resume: true });
+    const r = await putFile(second.client, memorySource(data), '/up', { resume: true });
     expect(r.resumedFrom).toBe(HELD);
     expect(sha256(base.readFile('/up')!)).toBe(sha256(data));
   });
@@ -337,11 +337,11 @@ describe('resume after a cut', () => {
     fs.writeFile('/up' + PARTIAL_SUFFIX, other);
     const { client } = pair(fs);
     // under PUT_WINDOW the whole part is compared: a first difference at 0 just means "start at 0"
-    const r = await put(client, () => memorySource(data), '/up', { resume: true });
+    const r = await putFile(client, () => memorySource(data), '/up', { resume: true });
     expect(r.resumedFrom).toBe(0);
     expect(sha256(fs.readFile('/up')!)).toBe(sha256(data));
     fs.writeFile('/up2' + PARTIAL_SUFFIX, randomBytes(MiB + 1, 15));
-    const e = await put(client, memorySource(data), '/up2', { resume: true, onResumeMismatch: 'error' }).catch((x) => x);
+    const e = await putFile(client, memorySource(data), '/up2', { resume: true, onResumeMismatch: 'error' }).catch((x) => x);
     expect(e.message).toMatch(/longer than the source/);
   });
 });
@@ -464,7 +464,7 @@ describe('Web Streams', () => {
     fs.writeFile('/f', data);
     const { client } = pair(fs);
     const got: Uint8Array[] = [];
-    await get(client, '/f', writableSink(new WritableStream({ write: (c) => void got.push(c.slice()) })));
+    await getFile(client, '/f', writableSink(new WritableStream({ write: (c) => void got.push(c.slice()) })));
     expect(sha256(Buffer.concat(got))).toBe(sha256(data));
     const rs = new ReadableStream<Uint8Array>({
       start(c) {
@@ -472,7 +472,7 @@ describe('Web Streams', () => {
         c.close();
       },
     });
-    await put(client, readableSource(rs, data.length), '/g');
+    await putFile(client, readableSource(rs, data.length), '/g');
     expect(sha256(fs.readFile('/g')!)).toBe(sha256(data));
   });
 });

@@ -10,6 +10,8 @@ import * as ext from './extensions.ts';
 import { EXTENSIONS, type ExtensionKey, type SftpLimits, type StatVfs } from './extensions.ts';
 import { PacketFramer } from './framing.ts';
 import { OutQueue } from './outqueue.ts';
+import { type ReadStreamOptions, type WriteStreamOptions, createReadStream, createWriteStream } from './streams.ts';
+import { type GetSink, type LocalTree, type PutOptions, type PutSourceArg, type TransferOptions, type TransferResult, type TreeResult, getDirectory, getFile, putDirectory, putFile } from './transfer.ts';
 
 export interface SftpClientOptions {
   /** Largest packet accepted from the server (default 256 KiB, as OpenSSH). */
@@ -526,6 +528,38 @@ export class SftpClient {
     } catch (e) {
       throw new SftpError((e as Error).message, SftpStatus.BAD_MESSAGE);
     }
+  }
+
+  // ---- transfers (transfer.ts, streams.ts) ---------------------------------------------------
+
+  /** Downloads a file into a sink, many requests in flight (see getFile). */
+  get(remotePath: string, sink: GetSink, options?: TransferOptions): Promise<TransferResult> {
+    return getFile(this, remotePath, sink, options);
+  }
+
+  /** Uploads a source (or a source factory) to a file, atomically by default (see putFile). */
+  put(source: PutSourceArg, remotePath: string, options?: PutOptions): Promise<TransferResult> {
+    return putFile(this, source, remotePath, options);
+  }
+
+  /** Downloads a directory tree into a LocalTree. */
+  getDirectory(remoteDir: string, local: LocalTree, options?: TransferOptions): Promise<TreeResult> {
+    return getDirectory(this, remoteDir, local, options);
+  }
+
+  /** Uploads a LocalTree into a remote directory. */
+  putDirectory(local: LocalTree, remoteDir: string, options?: PutOptions): Promise<TreeResult> {
+    return putDirectory(this, local, remoteDir, options);
+  }
+
+  /** A remote file as a ReadableStream, read with many requests in flight. */
+  createReadStream(path: string, options?: ReadStreamOptions): ReadableStream<Uint8Array> {
+    return createReadStream(this, path, options);
+  }
+
+  /** A WritableStream onto a remote file, written with many requests in flight. */
+  createWriteStream(path: string, options?: WriteStreamOptions): WritableStream<Uint8Array> {
+    return createWriteStream(this, path, options);
   }
 
   /** Sends an EXTENDED request this client has no method for; resolves with the reply message. */

@@ -2,13 +2,14 @@
 // transfers and backends. Sans-I/O: client and server take bytes with receive() and give bytes
 // with pollTransmit(); a binder connects them to an SSH session channel's "sftp" subsystem.
 export * from './constants.ts';
+export { SftpError } from '../wire/index.ts';
 export { type Attrs, type ExtendedAttr, checkAttrs, decodeAttrs, encodeAttrs, fileType, isDirectory, isRegularFile, isSymbolicLink, longname } from './attrs.ts';
 export { type ExtensionPair, type NameEntry, type SftpMessage, type SftpMessageOf, SCHEMA, decodePacket, encodePacket, packetName } from './codec.ts';
 export { EXTENSIONS, type CopyDataRequest, type ExtensionKey, type SftpLimits, type StatVfs } from './extensions.ts';
 export { PacketFramer } from './framing.ts';
 export { SftpClient, SftpHandle, type OpenMode, type ServerInfo, type SftpClientOptions, openFlags } from './client.ts';
 export { SftpServer, type SftpServerOptions } from './server.ts';
-export { type FileSystem, type FsDirEntry, type FsDirectory, type FsFile, basename, dirname, fsError, normalizePath, statusOf } from './filesystem.ts';
+export { type FileSystem, type FsDirEntry, type FsDirectory, type FsFile, fsError, normalizePath, statusOf } from './filesystem.ts';
 export { MemoryFileSystem, type MemoryFileSystemOptions } from './memory-fs.ts';
 export { WritePipeline, chooseChunkSize, readPipelined, type ReadPipelineOptions } from './pipeline.ts';
 export {
@@ -25,10 +26,10 @@ export {
   PARTIAL_SUFFIX,
   PUT_WINDOW,
   RESUME_VERIFY_BYTES,
-  get,
   getDirectory,
-  put,
+  getFile,
   putDirectory,
+  putFile,
   safeName,
 } from './transfer.ts';
 export { MemorySink, MemoryTree, createReadStream, createWriteStream, memorySource, readableSource, writableSink, type ReadStreamOptions, type WriteStreamOptions } from './streams.ts';

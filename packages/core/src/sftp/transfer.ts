@@ -161,7 +161,7 @@ async function skipSource(source: PutSource, n: number): Promise<void> {
 // ---- get -------------------------------------------------------------------------------------
 
 /** Downloads a remote file into a sink with many READs in flight. */
-export async function get(client: SftpClient, remotePath: string, sink: GetSink, options: TransferOptions = {}): Promise<TransferResult> {
+export async function getFile(client: SftpClient, remotePath: string, sink: GetSink, options: TransferOptions = {}): Promise<TransferResult> {
   if (typeof remotePath !== 'string') throw new TypeError('SFTP get: remotePath must be a string');
   if (!sink || typeof sink.write !== 'function') throw new TypeError('SFTP get: sink must have a write(chunk) method');
   const concurrency = concurrencyOf(options);
@@ -277,7 +277,7 @@ class Rewindable implements PutSource {
  * that differs. A difference before that region means another file: start over (needs a source
  * factory, since the check consumed the source) or throw.
  */
-export async function put(client: SftpClient, sourceArg: PutSourceArg, remotePath: string, options: PutOptions = {}): Promise<TransferResult> {
+export async function putFile(client: SftpClient, sourceArg: PutSourceArg, remotePath: string, options: PutOptions = {}): Promise<TransferResult> {
   if (typeof remotePath !== 'string') throw new TypeError('SFTP put: remotePath must be a string');
   const open = async (): Promise<PutSource> => {
     const s = typeof sourceArg === 'function' ? await sourceArg() : sourceArg;
@@ -461,7 +461,7 @@ export async function getDirectory(client: SftpClient, remoteDir: string, local:
       if (isDirectory(attrs)) await walk(childRel, depth + 1);
       else if (isRegularFile(attrs)) {
         const base = done;
-        const r = await get(client, remoteJoin(remoteDir, childRel), local.sink!(childRel, attrs), {
+        const r = await getFile(client, remoteJoin(remoteDir, childRel), local.sink!(childRel, attrs), {
           ...options,
           onProgress: options.onProgress && ((p) => options.onProgress!({ transferred: base + p.transferred, path: childRel })),
         });
@@ -503,7 +503,7 @@ export async function putDirectory(client: SftpClient, local: LocalTree, remoteD
       if (e.type === 'directory') await walk(childRel, depth + 1);
       else if (e.type === 'file') {
         const base = done;
-        const r = await put(client, await local.source!(childRel), remoteJoin(remoteDir, childRel), {
+        const r = await putFile(client, await local.source!(childRel), remoteJoin(remoteDir, childRel), {
           ...options,
           onProgress: options.onProgress && ((p) => options.onProgress!({ transferred: base + p.transferred, path: childRel })),
         });
