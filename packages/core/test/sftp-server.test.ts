@@ -91,14 +91,20 @@ describe('SFTP server replies to bad requests and keeps going', () => {
     expect(byId.get(11)).toMatchObject({ type: FXP.ATTRS });
   });
 
-  it('OPEN with neither READ nor WRITE is BAD_MESSAGE; an unknown handle is FAILURE', async () => {
-    const r = raw();
+  it('OPEN with neither READ nor WRITE opens read-only (as OpenSSH); an unknown handle is FAILURE', async () => {
+    const fs = new MemoryFileSystem();
+    const r = raw(fs);
     r.send(INIT);
     r.send({ type: FXP.OPEN, id: 1, path: '/x', pflags: 0x08, attrs: {} });
     r.send({ type: FXP.READ, id: 2, handle: te.encode('nope'), offset: 0, length: 10 });
     r.send({ type: FXP.FSTAT, id: 3, handle: te.encode('nope') });
     await r.settle();
-    expect(r.replies.slice(1).map((m) => (m as { code?: number }).code)).toEqual([SftpStatus.BAD_MESSAGE, SftpStatus.FAILURE, SftpStatus.FAILURE]);
+    expect(r.replies[1].type).toBe(FXP.HANDLE);
+    expect(fs.exists('/x')).toBe(true);
+    const h = (r.replies[1] as { handle: Uint8Array }).handle;
+    r.send({ type: FXP.WRITE, id: 4, handle: h, offset: 0, data: te.encode('no') });
+    await r.settle();
+    expect(r.replies.slice(2).map((m) => (m as { code?: number }).code)).toEqual([SftpStatus.FAILURE, SftpStatus.FAILURE, SftpStatus.PERMISSION_DENIED]);
   });
 
   it('a READ longer than max-read-length is served short, as OpenSSH does', async () => {

@@ -476,3 +476,15 @@ describe('Web Streams', () => {
     expect(sha256(fs.readFile('/g')!)).toBe(sha256(data));
   });
 });
+
+describe('readFile / writeFile', () => {
+  it('round-trip a file through memory', async () => {
+    const fs = new MemoryFileSystem();
+    const { client } = pair(fs);
+    await client.writeFile('/t.txt', 'héllo');
+    expect(new TextDecoder().decode(await client.readFile('/t.txt'))).toBe('héllo');
+    const data = randomBytes(700_000, 30);
+    await client.writeFile('/b', data);
+    expect(sha256(await client.readFile('/b', { chunkSize: 10_000 }))).toBe(sha256(data));
+  });
+});

@@ -185,20 +185,25 @@ export class NodeFileSystem implements FileSystem {
   }
 
   private fileHandle(fh: FileHandle, v: string, real: string, flags: number): FsFile {
+    const readInto = async (offset: number, buf: Uint8Array): Promise<number> => {
+      let got = 0;
+      try {
+        // a short read here is only the end of the file, or a file still being written
+        while (got < buf.length) {
+          const { bytesRead } = await fh.read(buf, got, buf.length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+      } catch (e) {
+        throw wrap(e, v);
+      }
+      return got;
+    };
     return {
+      readInto,
       read: async (offset, length) => {
         const buf = new Uint8Array(length);
-        let got = 0;
-        try {
-          // a short read here is only the end of the file, or a file still being written
-          while (got < length) {
-            const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-            if (bytesRead === 0) break;
-            got += bytesRead;
-          }
-        } catch (e) {
-          throw wrap(e, v);
-        }
+        const got = await readInto(offset, buf);
         return got === 0 ? null : got === length ? buf : buf.subarray(0, got);
       },
       write: async (offset, data) => {

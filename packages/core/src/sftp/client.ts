@@ -10,7 +10,7 @@ import * as ext from './extensions.ts';
 import { EXTENSIONS, type ExtensionKey, type SftpLimits, type StatVfs } from './extensions.ts';
 import { PacketFramer } from './framing.ts';
 import { OutQueue } from './outqueue.ts';
-import { type ReadStreamOptions, type WriteStreamOptions, createReadStream, createWriteStream } from './streams.ts';
+import { MemorySink, type ReadStreamOptions, type WriteStreamOptions, createReadStream, createWriteStream, memorySource } from './streams.ts';
 import { type GetSink, type LocalTree, type PutOptions, type PutSourceArg, type TransferOptions, type TransferResult, type TreeResult, getDirectory, getFile, putDirectory, putFile } from './transfer.ts';
 
 export interface SftpClientOptions {
@@ -540,6 +540,20 @@ export class SftpClient {
   /** Uploads a source (or a source factory) to a file, atomically by default (see putFile). */
   put(source: PutSourceArg, remotePath: string, options?: PutOptions): Promise<TransferResult> {
     return putFile(this, source, remotePath, options);
+  }
+
+  /** A whole remote file in memory (pipelined like get). */
+  async readFile(remotePath: string, options?: TransferOptions): Promise<Uint8Array> {
+    const sink = new MemorySink();
+    await getFile(this, remotePath, sink, options);
+    return sink.data!;
+  }
+
+  /** Writes a whole remote file from memory (atomically, like put). */
+  async writeFile(remotePath: string, data: Uint8Array | string, options?: PutOptions): Promise<void> {
+    const bytes = typeof data === 'string' ? utf8.encode(data) : data;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('SFTP writeFile: data must be a Uint8Array or a string');
+    await putFile(this, () => memorySource(bytes), remotePath, options);
   }
 
   /** Downloads a directory tree into a LocalTree. */

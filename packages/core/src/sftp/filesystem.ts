@@ -17,6 +17,8 @@ export interface FsDirEntry {
 /** An open file. Offsets are absolute; reads may return fewer bytes than asked, null at end of file. */
 export interface FsFile {
   read(offset: number, length: number): Promise<Uint8Array | null>;
+  /** Optional fast path: fills `into` from offset, resolves with the byte count (0 at end of file). The server then reads straight into its reply packet. */
+  readInto?(offset: number, into: Uint8Array): Promise<number>;
   /** Writes at offset (or at the end, for a file opened with APPEND). */
   write(offset: number, data: Uint8Array): Promise<void>;
   stat(): Promise<Attrs>;

@@ -51,6 +51,10 @@ interface DirEntry {
 type HandleEntry = FileEntry | DirEntry;
 
 type Reply = Exclude<SftpMessage, { type: typeof FXP.INIT | typeof FXP.VERSION }>;
+/** A reply already encoded (a DATA packet the backend read straight into). */
+interface RawReply {
+  raw: Uint8Array;
+}
 
 const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 const utf8 = new TextEncoder();
@@ -339,7 +343,7 @@ export class SftpServer {
 
   private async execute(msg: SftpMessage, token: object, reserved: number): Promise<void> {
     const id = (msg as { id: number }).id;
-    let reply: Reply;
+    let reply: Reply | RawReply;
     try {
       reply = await this.serve(msg as Exclude<SftpMessage, { type: typeof FXP.INIT | typeof FXP.VERSION }>);
     } catch (e) {
@@ -347,7 +351,9 @@ export class SftpServer {
       reply = { type: FXP.STATUS, id, code, message, language: '' };
     }
     this.reservedOutput -= reserved;
-    this.send(reply);
+    if ('raw' in reply) {
+      if (!this.closedFlag) this.out.push(reply.raw);
+    } else this.send(reply);
     this.scheduler.done(token);
     if (!this.closedFlag && !this.failure) this.safePump();
     this.checkIdle();
@@ -389,21 +395,22 @@ export class SftpServer {
     return { type: FXP.NAME, id, names: [{ filename, longname: filename, attrs: {} }] };
   }
 
-  private async serve(msg: Reply): Promise<Reply> {
+  private async serve(msg: Reply): Promise<Reply | RawReply> {
     const fs = this.fs;
     switch (msg.type) {
       case FXP.OPEN: {
         const m = msg as SftpMessageOf<typeof FXP.OPEN>;
-        if ((m.pflags & (OpenFlags.READ | OpenFlags.WRITE)) === 0) throw fsError(SftpStatus.BAD_MESSAGE, 'open needs READ or WRITE', m.path);
+        // neither READ nor WRITE: read-only, as OpenSSH's sftp-server does
+        const pflags = m.pflags & (OpenFlags.READ | OpenFlags.WRITE) ? m.pflags : m.pflags | OpenFlags.READ;
         this.reserveHandle();
         let file: FsFile;
         try {
-          file = await fs.open(m.path, m.pflags, m.attrs);
+          file = await fs.open(m.path, pflags, m.attrs);
         } catch (e) {
           this.opening--;
           throw e;
         }
-        return { type: FXP.HANDLE, id: m.id, handle: this.addHandle({ kind: 'file', file, path: m.path, flags: m.pflags }) };
+        return { type: FXP.HANDLE, id: m.id, handle: this.addHandle({ kind: 'file', file, path: m.path, flags: pflags }) };
       }
       case FXP.OPENDIR: {
         const m = msg as SftpMessageOf<typeof FXP.OPENDIR>;
@@ -429,6 +436,19 @@ export class SftpServer {
         const m = msg as SftpMessageOf<typeof FXP.READ>;
         const f = this.file(m.handle);
         const len = Math.min(m.length, this.maxRead);
+        if (len > 0 && f.file.readInto) {
+          // read straight into the DATA packet: one copy fewer on the download path
+          const packet = new Uint8Array(13 + len);
+          const n = await f.file.readInto(m.offset, packet.subarray(13));
+          if (!Number.isInteger(n) || n < 0 || n > len) throw fsError(SftpStatus.FAILURE, 'backend read returned a bad length');
+          if (n === 0) return { type: FXP.STATUS, id: m.id, code: SftpStatus.EOF, message: STATUS_TEXT[SftpStatus.EOF], language: '' };
+          const dv = new DataView(packet.buffer);
+          dv.setUint32(0, 9 + n);
+          packet[4] = FXP.DATA;
+          dv.setUint32(5, m.id);
+          dv.setUint32(9, n);
+          return { raw: n === len ? packet : packet.subarray(0, 13 + n) };
+        }
         const data = len === 0 ? new Uint8Array(0) : await f.file.read(m.offset, len);
         if (data === null || data.length === 0) return { type: FXP.STATUS, id: m.id, code: SftpStatus.EOF, message: STATUS_TEXT[SftpStatus.EOF], language: '' };
         return { type: FXP.DATA, id: m.id, data: data.length > len ? data.subarray(0, len) : data };

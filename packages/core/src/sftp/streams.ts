@@ -49,7 +49,7 @@ export function createReadStream(client: SftpClient, path: string, options: Read
             const h = handle;
             handle = undefined;
             await client.close(h);
-            controller.close();
+            if (!stop.signal.aborted) controller.close();
           } catch (e) {
             if (handle && !client.closed) await client.close(handle).catch(() => {});
             if (!stop.signal.aborted || options.signal?.aborted) controller.error(e);
