@@ -352,3 +352,78 @@ describe('SFTP client defences against a misbehaving server', () => {
     expect(await p).toEqual({ size: 5 });
   });
 });
+
+describe('SFTP fuzzing of the live endpoints', () => {
+  it('random and mutated requests after INIT: the server throws only ProtocolError, answers the rest, never hangs', async () => {
+    const fc = (await import('fast-check')).default;
+    const valid: SftpMessage[] = [
+      { type: FXP.OPEN, id: 1, path: '/f', pflags: 0x1a, attrs: { permissions: 0o644 } },
+      { type: FXP.OPEN, id: 2, path: '/f', pflags: 1, attrs: {} },
+      { type: FXP.READ, id: 3, handle: te.encode('1'), offset: 0, length: 100 },
+      { type: FXP.WRITE, id: 4, handle: te.encode('1'), offset: 3, data: te.encode('abc') },
+      { type: FXP.OPENDIR, id: 5, path: '/' },
+      { type: FXP.READDIR, id: 6, handle: te.encode('2') },
+      { type: FXP.CLOSE, id: 7, handle: te.encode('1') },
+      { type: FXP.MKDIR, id: 8, path: '/d', attrs: {} },
+      { type: FXP.RENAME, id: 9, oldPath: '/d', newPath: '/e' },
+      { type: FXP.SYMLINK, id: 10, targetPath: '/e', linkPath: '/l' },
+      { type: FXP.EXTENDED, id: 11, request: 'copy-data', data: new Uint8Array(40) },
+      { type: FXP.EXTENDED, id: 12, request: 'users-groups-by-id@openssh.com', data: new Uint8Array([0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0]) },
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 })), { minLength: 1, maxLength: 25 }),
+        async (plan) => {
+          const r = raw(new MemoryFileSystem(), { maxInFlight: 8 });
+          r.send(INIT);
+          let sent = 0;
+          for (const [i, flips] of plan) {
+            const p = encodePacket(valid[i]).slice();
+            for (const [pos, v] of flips) {
+              const at = 4 + (pos % (p.length - 4));
+              if (at >= 9) p[at] = v; // keep the length, type and id: those are framing, tested elsewhere
+            }
+            try {
+              r.send(p);
+              sent++;
+            } catch (e) {
+              expect(e).toBeInstanceOf(ProtocolError);
+              return;
+            }
+          }
+          await r.settle();
+          await r.server.idle();
+          r.drain();
+          expect(r.replies.length).toBe(sent + 1); // one reply per request, plus VERSION
+        },
+      ),
+      { numRuns: 100, seed: 0x51f7 },
+    );
+  });
+
+  it('random bytes from a "server": the client throws only ProtocolError and fails its requests', async () => {
+    const fc = (await import('fast-check')).default;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 60 }), { maxLength: 10 }), fc.boolean(), async (chunks, versionFirst) => {
+        const c = new SftpClient();
+        c.pollTransmit();
+        if (versionFirst) c.receive(encodePacket({ type: FXP.VERSION, version: 3, extensions: [] }));
+        const pending = [c.stat('/a'), c.readdirAll('/'), c.open('/x', 'w')].map((p) => p.then(() => 'ok', (e) => e));
+        await new Promise((r) => setTimeout(r, 0));
+        for (const ch of chunks) {
+          try {
+            c.receive(ch);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ProtocolError);
+            break;
+          }
+        }
+        c.destroy();
+        for (const out of await Promise.all(pending)) {
+          if (out !== 'ok') expect(['ProtocolError', 'SftpError']).toContain((out as Error).name);
+        }
+      }),
+      { numRuns: 300, seed: 0xc11e },
+    );
+  });
+});

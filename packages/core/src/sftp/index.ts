@@ -1,6 +1,20 @@
 // SFTP v3 (draft-ietf-secsh-filexfer-02) with OpenSSH's extensions: codec, client, server,
 // transfers and backends. Sans-I/O: client and server take bytes with receive() and give bytes
-// with pollTransmit(); a binder connects them to an SSH session channel's "sftp" subsystem.
+// with pollTransmit(); a binder connects them to an SSH session channel's "sftp" subsystem:
+//
+//   const client = new SftpClient({ onTransmit: () => queueMicrotask(flush) });
+//   const flush = () => { for (let b; (b = client.pollTransmit()); ) channel.write(b); };
+//   channel.onData((bytes) => client.receive(bytes));   // throws ProtocolError: close the channel
+//   channel.onClose((err) => client.destroy(err));
+//   flush();                                             // INIT is waiting from the constructor
+//   await client.ready;                                  // VERSION received
+//
+//   const server = new SftpServer(fs, { onTransmit: () => queueMicrotask(flush),
+//                                       onInputConsumed: (n) => channel.adjustWindow(n) });
+//   channel.onData((bytes) => server.receive(bytes));  channel.onClose(() => server.close());
+//
+// The client consumes input at once (its window can be returned immediately); the server reports
+// consumption as it admits requests, so granting window from onInputConsumed is its flow control.
 export * from './constants.ts';
 export { SftpError } from '../wire/index.ts';
 export { type Attrs, type ExtendedAttr, checkAttrs, decodeAttrs, encodeAttrs, fileType, isDirectory, isRegularFile, isSymbolicLink, longname } from './attrs.ts';
