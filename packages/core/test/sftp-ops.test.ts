@@ -147,6 +147,7 @@ describe('SFTP file operations', () => {
     for await (const e of c.list('/d')) names.push(e.filename);
     expect(names.length).toBe(250);
     expect(names).not.toContain('.');
+    await expect(c.readdirAll('/d', { maxEntries: 100 })).rejects.toThrow(/more than 100 entries/);
     expect(await code(c.rmdir('/d'))).toBe(SftpStatus.FAILURE); // not empty
     for (const n of names) await c.remove(`/d/${n}`);
     await c.rmdir('/d');

@@ -105,6 +105,9 @@ export class NodeFileSystem implements FileSystem {
 
   private virtual(p: string): string {
     if (typeof p !== 'string') throw new SftpError('path must be a string', SftpStatus.BAD_MESSAGE);
+    // On Windows a backslash is a separator to node:path, so "a\\..\\.." would climb after the
+    // '..' clamping: refuse it there (elsewhere it is an ordinary file name character).
+    if (path.sep === '\\' && p.includes('\\')) throw new SftpError('Backslashes are not allowed in paths here', SftpStatus.BAD_MESSAGE, p);
     return normalizePath(p, this.home);
   }
 

@@ -380,10 +380,14 @@ export class SftpClient {
     }
   }
 
-  /** Every entry of a directory, as an array. */
-  async readdirAll(path: string, options: { includeDots?: boolean } = {}): Promise<NameEntry[]> {
+  /** Every entry of a directory, as an array (at most maxEntries, default 1,000,000, else an error). */
+  async readdirAll(path: string, options: { includeDots?: boolean; maxEntries?: number } = {}): Promise<NameEntry[]> {
+    const max = options.maxEntries ?? SFTP_LIMITS.MAX_DIR_ENTRIES;
     const out: NameEntry[] = [];
-    for await (const e of this.list(path, options)) out.push(e);
+    for await (const e of this.list(path, options)) {
+      if (out.length >= max) throw new SftpError(`readdir ${path}: more than ${max} entries`, SftpStatus.FAILURE, path);
+      out.push(e);
+    }
     return out;
   }
 

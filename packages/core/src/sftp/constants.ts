@@ -134,6 +134,8 @@ export const SFTP_LIMITS = {
   MAX_SYMLINK_HOPS: 40,
   /** Directory depth a recursive get/put descends before refusing (stops link and mount loops). */
   MAX_TREE_DEPTH: 64,
+  /** Entries readdirAll (and so a recursive get) collects from one directory before refusing: a server that never says EOF can't grow memory without end. */
+  MAX_DIR_ENTRIES: 1_000_000,
   /** Bytes copy-data moves per step on the server (OpenSSH uses a 64 KiB buffer). */
   COPY_CHUNK: 64 * 1024,
   /** IDs in one users-groups-by-id@openssh.com request the server answers (bounds the reply). */
