@@ -343,6 +343,32 @@ describe('SFTP client defences against a misbehaving server', () => {
     expect((await Promise.all(ps))[2]).toEqual({ size: 3 });
   });
 
+  it('regression: requests held back (before VERSION, past maxOutstanding) still go out in call order', async () => {
+    const fs = new MemoryFileSystem();
+    const pair = connect(fs, { client: { maxOutstanding: 1 } });
+    const c = pair.client;
+    // made before VERSION arrives, then past the one-request limit
+    const h = await c.open('/f', 'w');
+    expect(c.queued).toBe(0);
+    const calls = [c.write(h, 0, te.encode('aaaa')), c.write(h, 0, te.encode('bb')), c.write(h, 3, te.encode('z')), c.close(h)];
+    expect(c.queued).toBe(3);
+    await Promise.all(calls);
+    expect(td.decode(fs.readFile('/f')!)).toBe('bbaz');
+    const early = new SftpClient();
+    const order: string[] = [];
+    const ps = ['/1', '/2', '/3'].map((p) => early.stat(p).catch(() => order.push(p)));
+    const framer = new PacketFramer(1 << 20);
+    const sent: SftpMessage[] = [];
+    for (let b = early.pollTransmit(); b; b = early.pollTransmit()) framer.push(b, (p) => sent.push(decodePacket(p)));
+    expect(sent.map((m) => m.type)).toEqual([FXP.INIT]); // the rest waits for VERSION
+    early.receive(encodePacket({ type: FXP.VERSION, version: 3, extensions: [] }));
+    for (let b = early.pollTransmit(); b; b = early.pollTransmit()) framer.push(b, (p) => sent.push(decodePacket(p)));
+    expect(sent.slice(1).map((m) => (m as { path: string }).path)).toEqual(['/1', '/2', '/3']);
+    early.destroy();
+    await Promise.all(ps);
+    pair.cut();
+  });
+
   it('owned receive: whole packets are used in place', async () => {
     const a = client();
     a.receive(version, true);

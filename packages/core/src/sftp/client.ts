@@ -91,7 +91,8 @@ export class SftpClient {
   private readonly framer: PacketFramer;
   private readonly out: OutQueue;
   private readonly pending = new Map<number, Pending>();
-  private readonly slotWaiters: (() => void)[] = [];
+  /** Requests encoded but not yet sent (before VERSION, or past maxOutstanding), in call order. */
+  private readonly backlog: { packet: Uint8Array; pending: Pending }[] = [];
   private readonly maxOutstanding: number;
   private nextId = 0;
   private info: ServerInfo | undefined;
@@ -159,6 +160,11 @@ export class SftpClient {
     return this.pending.size;
   }
 
+  /** Requests waiting to be sent (before VERSION, or past maxOutstanding). */
+  get queued(): number {
+    return this.backlog.length;
+  }
+
   /** The channel closed (or the binder gave up): every outstanding and later request fails. */
   destroy(reason?: Error): void {
     if (this.failure) return;
@@ -187,7 +193,7 @@ export class SftpClient {
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.reject(err);
-    for (const w of this.slotWaiters.splice(0)) w();
+    for (const b of this.backlog.splice(0)) b.pending.reject(err);
     this.out.clear();
   }
 
@@ -200,6 +206,7 @@ export class SftpClient {
       for (const e of msg.extensions) if (!extensions.has(e.name)) extensions.set(e.name, e.data);
       this.info = { version: msg.version, extensions };
       this.resolveReady(this.info);
+      this.drainBacklog();
       return;
     }
     if (!('id' in msg) || msg.type < FXP.STATUS) throw new ProtocolError(`SFTP client: unexpected ${packetName(msg.type)} from the server`);
@@ -211,7 +218,7 @@ export class SftpClient {
       throw new ProtocolError(`SFTP client: READ of ${p.maxData} bytes answered with ${msg.data.length}`);
     }
     this.pending.delete(msg.id);
-    if (this.slotWaiters.length > 0) this.slotWaiters.shift()!();
+    if (this.backlog.length > 0) this.drainBacklog();
     if (msg.type === FXP.STATUS) {
       if (msg.code === SftpStatus.OK && p.expect === FXP.STATUS) p.resolve(msg);
       else if (msg.code === SftpStatus.EOF && p.eofOk) p.resolve(null);
@@ -232,20 +239,42 @@ export class SftpClient {
     }
   }
 
-  /** Sends a request and resolves with its reply (null for EOF where eofOk). */
-  private async request(body: RequestBody, expect: Expect, what: string, path?: string, eofOk = false, maxData?: number): Promise<SftpMessage | null> {
-    if (this.failure) throw this.failure;
-    if (!this.info) await this.ready;
-    while (this.pending.size >= this.maxOutstanding) {
-      await new Promise<void>((r) => this.slotWaiters.push(r));
-      if (this.failure) throw this.failure;
+  /**
+   * Sends a request and resolves with its reply (null for EOF where eofOk). The packet is encoded
+   * now (so the caller may reuse its buffers at once) and sent in call order: before VERSION, or
+   * while maxOutstanding requests are in flight, it waits in the backlog behind earlier calls.
+   */
+  private request(body: RequestBody, expect: Expect, what: string, path?: string, eofOk = false, maxData?: number): Promise<SftpMessage | null> {
+    if (this.failure) return Promise.reject(this.failure);
+    let packet: Uint8Array;
+    try {
+      packet = encodePacket({ ...body, id: 0 } as SftpMessage);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const id = this.allocId();
-    const packet = encodePacket({ ...body, id } as SftpMessage);
     return new Promise<SftpMessage | null>((resolve, reject) => {
-      this.pending.set(id, { expect, eofOk, what, path, maxData, resolve, reject });
-      this.out.push(packet);
+      const pending: Pending = { expect, eofOk, what, path, maxData, resolve, reject };
+      if (!this.info || this.pending.size >= this.maxOutstanding || this.backlog.length > 0) this.backlog.push({ packet, pending });
+      else this.transmit(packet, pending);
     });
+  }
+
+  private transmit(packet: Uint8Array, pending: Pending): void {
+    const id = this.allocId();
+    packet[5] = id >>> 24; // the request id sits right after the length and type
+    packet[6] = id >>> 16;
+    packet[7] = id >>> 8;
+    packet[8] = id;
+    this.pending.set(id, pending);
+    this.out.push(packet);
+  }
+
+  /** Sends backlogged requests, in order, while there is room. */
+  private drainBacklog(): void {
+    while (this.info && this.backlog.length > 0 && this.pending.size < this.maxOutstanding) {
+      const { packet, pending } = this.backlog.shift()!;
+      this.transmit(packet, pending);
+    }
   }
 
   private async status(body: RequestBody, what: string, path?: string): Promise<void> {
