@@ -34,5 +34,6 @@ export { Driver, globalTimers, type Timers } from './driver.ts';
 
 // Keys: key files, generation, fingerprints, known_hosts, authorized_keys
 export * from './keys/index.ts';
-export const VERSION = '0.1.0';
+
+// SFTP v3: codec, client, server, FileSystem backends
 export * from './sftp/index.ts';
