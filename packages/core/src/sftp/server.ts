@@ -32,6 +32,8 @@ export interface SftpServerOptions {
   onTransmit?: () => void;
   /** Called as received bytes are taken off the input queue: grant that much channel window. */
   onInputConsumed?: (bytes: number) => void;
+  /** Call the FileSystem's dispose() when the session closes (default true; false for a backend shared by sessions). */
+  disposeFileSystem?: boolean;
 }
 
 interface FileEntry {
@@ -79,6 +81,7 @@ export class SftpServer {
   private readonly maxQueuedInput: number;
   private readonly maxQueuedOutput: number;
   private readonly onInputConsumed?: (bytes: number) => void;
+  private readonly disposeFs: boolean;
   private idleWaiters: (() => void)[] = [];
   /** Reply bytes promised to admitted requests (a READ may answer with up to maxRead bytes). */
   private reservedOutput = 0;
@@ -100,6 +103,7 @@ export class SftpServer {
     this.maxQueuedInput = int(options.maxQueuedInput, SFTP_LIMITS.MAX_QUEUED_INPUT, this.maxPacket, 'maxQueuedInput');
     this.maxQueuedOutput = int(options.maxQueuedOutput, SFTP_LIMITS.MAX_QUEUED_OUTPUT, 1, 'maxQueuedOutput');
     this.onInputConsumed = options.onInputConsumed;
+    this.disposeFs = options.disposeFileSystem ?? true;
     this.framer = new PacketFramer(this.maxPacket, 'SFTP server');
     this.out = new OutQueue(options.onTransmit);
   }
@@ -173,7 +177,7 @@ export class SftpServer {
     const entries = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(entries.map((h) => (h.kind === 'file' ? h.file.close() : h.dir.close()).catch(() => {})));
-    await this.fs.dispose?.().catch(() => {});
+    if (this.disposeFs) await this.fs.dispose?.().catch(() => {});
   }
 
   private safePump(): void {
