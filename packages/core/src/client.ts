@@ -26,7 +26,7 @@ import {
 import { AuthenticationError, ChannelOpenError, DisconnectReason, HostKeyMismatchError, ProtocolError, TimeoutError } from './wire/index.ts';
 import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
-import { SftpSession, type SftpSessionOptions } from './sftp-channel.ts';
+import { SFTP_CHANNEL_MAX_PACKET, SFTP_CHANNEL_WINDOW, SftpSession, type SftpSessionOptions } from './sftp-channel.ts';
 
 /** How unknown host keys are treated (ssh_config StrictHostKeyChecking). A changed key is always refused. */
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
@@ -221,8 +221,9 @@ export class SshClient {
     if (this.ended) return Promise.reject(this.ended);
     let session: SftpSession;
     try {
-      const ch = this.conn.openSession();
-      session = new SftpSession(ch, { kick: () => this.driver.schedule() }, options);
+      const { window = SFTP_CHANNEL_WINDOW, maxPacket = SFTP_CHANNEL_MAX_PACKET, ...sftpOptions } = options;
+      const ch = this.conn.openSession({ window, maxPacket });
+      session = new SftpSession(ch, { kick: () => this.driver.schedule() }, sftpOptions);
       this.sinks.set(ch, session.binding);
     } catch (e) {
       return Promise.reject(e);

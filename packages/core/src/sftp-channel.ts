@@ -23,7 +23,20 @@ const STDERR_KEEP = 4096;
 const text = new TextDecoder();
 
 /** Options of SshClient.sftp(). */
-export interface SftpSessionOptions extends Omit<SftpClientOptions, 'onTransmit'> {}
+export interface SftpSessionOptions extends Omit<SftpClientOptions, 'onTransmit'> {
+  /** The channel's receive window (default SFTP_CHANNEL_WINDOW). */
+  window?: number;
+  /** Largest data packet the server may send on the channel (default SFTP_CHANNEL_MAX_PACKET). */
+  maxPacket?: number;
+}
+
+/**
+ * Receive window of an SFTP client channel. The client takes every byte at once, so the window
+ * only bounds bytes in flight; it must cover the replies the pipeline asks for (64 x 255 KiB).
+ */
+export const SFTP_CHANNEL_WINDOW = 16 * 1024 * 1024;
+/** Largest data packet an SFTP client channel accepts: big packets cost less per byte. */
+export const SFTP_CHANNEL_MAX_PACKET = 256 * 1024 - 64;
 
 /** What a channel binder needs from the connection it runs on. */
 export interface ChannelHost {
@@ -42,7 +55,7 @@ export class SftpSession extends SftpClient {
   readonly binding: SftpClientBinding;
 
   /** @internal use SshClient.sftp() */
-  constructor(ch: Channel, host: ChannelHost, options: SftpSessionOptions = {}) {
+  constructor(ch: Channel, host: ChannelHost, options: SftpClientOptions = {}) {
     let flush: () => void = () => {};
     super({ ...options, onTransmit: () => flush() });
     this.binding = new SftpClientBinding(ch, host, this);
