@@ -164,6 +164,16 @@ export async function waitForPort(port: number, timeoutMs: number, host = '127.0
   }
 }
 
+/** Resolves when `text()` matches `re`; rejects after timeoutMs or when alive() turns false. */
+async function waitForLog(text: () => string, re: RegExp, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(text())) {
+    if (!alive()) throw new Error('sshd exited before listening');
+    if (Date.now() > deadline) throw new Error(`sshd did not log ${re} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Starts sshd; call stop() (afterAll) when done. */
 export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   if (!SSHD) throw new Error(`sshd not found: ${SSHD_HINT}`);
@@ -220,7 +230,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     let exited = false;
     const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; running.delete(child); resolve(); }));
     try {
-      await waitForPort(port, opts.startTimeoutMs ?? 10_000, '127.0.0.1', () => !exited);
+      // Ready when sshd says so (no probe connection, so the log holds only the tests' own).
+      await waitForLog(() => log, /Server listening on 127\.0\.0\.1 port/, opts.startTimeoutMs ?? 10_000, () => !exited);
     } catch (e) {
       child.kill('SIGKILL');
       await exit;

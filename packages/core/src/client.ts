@@ -103,7 +103,10 @@ export interface ExecOptions {
   env?: Readonly<Record<string, string>>;
 }
 
-/** A running remote command with byte streams. */
+/**
+ * A running remote command with byte streams. stdout and stderr share the channel's window:
+ * read (or cancel) both, or the server stops sending once the unread one fills up.
+ */
 export interface ExecProcess {
   readonly stdin: WritableStream<Uint8Array>;
   readonly stdout: ReadableStream<Uint8Array>;
@@ -162,7 +165,7 @@ interface ChannelSink {
 export class SshClient {
   /** The server's host key (verified). */
   readonly hostKey: HostKeyInfo;
-  /** Settles when the connection is over; rejects only if it ended with an error after being ready. */
+  /** Resolves when the connection is over (closed by either side or lost). */
   readonly closed: Promise<void>;
   private readonly sinks = new Map<Channel, ChannelSink>();
   private ended: Error | undefined;

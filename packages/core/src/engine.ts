@@ -1,9 +1,21 @@
 // The sans-I/O engine shared by ClientConnection and ServerConnection (DESIGN.md "The sans-I/O
 // engine"): it holds no socket, reads no clock, owns no timer and draws no randomness of its
-// own. An adapter feeds received bytes to receive(), writes whatever pollTransmit() returns,
-// handles pollEvent() events, and arms one timer for pollTimeout(). Nothing blocks and nothing
-// awaits; calls only queue work.
-import { DisconnectReason, ProtocolError } from './wire/index.ts';
+// own. Nothing blocks and nothing awaits; calls only queue work.
+//
+// Driving it (an adapter's whole job):
+//   1. Construct with { random, now }. The identification line and first KEXINIT are queued.
+//   2. Whenever the socket delivers bytes: conn.receive(bytes). Never throws for peer input.
+//   3. After receive() and after any call into the engine: drain conn.pollTransmit() until it
+//      returns undefined and write the chunks as one batch; then handle conn.pollEvent() until
+//      undefined (handling events may queue more output: loop until both are empty).
+//   4. Keep one timer at conn.pollTimeout() (absolute, on env.now's clock); when it fires call
+//      conn.handleTimeout(now). Re-read pollTimeout() after every pass.
+//   5. A `disconnected` event is the last event: write what pollTransmit() still returns (the
+//      DISCONNECT), then close the socket. If the socket closes first, call
+//      conn.disconnect('connection lost', DisconnectReason.CONNECTION_LOST).
+// Decisions asked for by events (hostKey, authRequest, authPrompt, signRequest, channelOpen,
+// want-reply requests) may be answered later; the engine simply waits.
+import { DisconnectReason } from './wire/index.ts';
 import type { RandomSource } from './algorithms/types.ts';
 import { defaultRegistry, resolveAlgorithms, type AlgorithmRegistry } from './algorithms/registry.ts';
 import { Transport, type TransportHost, type DisconnectInfo } from './transport/transport.ts';
@@ -131,6 +143,7 @@ export abstract class Connection {
    * the peer sends: a protocol error becomes a DISCONNECT to the peer and a `disconnected` event.
    */
   receive(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`receive() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
     this.transport.receive(bytes);
   }
 
@@ -264,10 +277,5 @@ export abstract class Connection {
     this.mux.abort();
     this.emit({ type: 'disconnected', reason: info.reason, description: info.description, byPeer: info.byPeer, error: info.error });
     this.disconnectedFlag = true;
-  }
-
-  /** @internal protocol errors found above the transport */
-  protected protocolError(message: string): never {
-    throw new ProtocolError(message);
   }
 }

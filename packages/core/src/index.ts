@@ -14,8 +14,10 @@ export type { Identification } from './transport/version.ts';
 export type { DisconnectInfo } from './transport/transport.ts';
 
 // Algorithms
-export { defaultRegistry, defaultAlgorithms, resolveAlgorithms } from './algorithms/registry.ts';
+export { defaultRegistry, defaultAlgorithms, preferenceOrder, registryDefaults, resolveAlgorithms } from './algorithms/registry.ts';
 export type { AlgorithmRegistry, CipherSpec, MacSpec, DirectionKeys } from './algorithms/registry.ts';
+export { withLegacy, legacyNames } from './algorithms/legacy.ts';
+export { Msg, ChannelOpenFailure, ExtendedData } from './messages/numbers.ts';
 export type * from './algorithms/types.ts';
 
 // Wire types and errors

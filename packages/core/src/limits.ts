@@ -44,8 +44,17 @@ export const MAX_AUTH_TRIES = 6;
 /** Milliseconds a client has to authenticate (OpenSSH LoginGraceTime, 120 s). */
 export const LOGIN_GRACE_TIME_MS = 120_000;
 
+/** Authentication requests a client may pipeline while the application decides on one. */
+export const MAX_QUEUED_AUTH_REQUESTS = 16;
+
 /** keyboard-interactive: most prompts in one INFO_REQUEST (OpenSSH caps at 100). */
 export const MAX_KBDINT_PROMPTS = 100;
+
+/**
+ * Bytes we hold, unread, from a server while the application decides on its host key: a server
+ * has no reason to send more than NEWKEYS and EXT_INFO before we answer.
+ */
+export const MAX_PAUSED_INPUT = 1024 * 1024;
 
 /** Rekey after this many bytes in either direction (RFC 4253 §9: after 1 GiB). */
 export const REKEY_BYTES = 1024 ** 3;

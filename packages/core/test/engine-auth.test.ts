@@ -4,6 +4,8 @@ import { clientKey, type ClientKey } from '../src/auth/client.ts';
 import { AuthenticationError, DisconnectReason, TimeoutError } from '../src/wire/index.ts';
 import { rsaGenerate, rsaSigner } from '../src/keys/rsa.ts';
 import { Prng } from './support/prng.ts';
+import { rawSend } from './support/inject.ts';
+import { UserauthPasswdChangereq } from '../src/messages/index.ts';
 
 const keyA = ed25519Key(0xa);
 const keyB = ed25519Key(0xb);
@@ -162,5 +164,17 @@ describe('user authentication (RFC 4252, 4256)', () => {
     pair.run();
     expect(pair.client.authenticated).toBe(true);
     expect(() => pair.server.authDecision(true)).toThrow(/no authentication request/);
+  });
+
+  it('password: a change request (PASSWD_CHANGEREQ) counts as a failed attempt', () => {
+    let pending = 0;
+    const pair = new Pair({ seed: 15, onServer: (ev) => ev.type === 'authRequest' && pending++ }).run();
+    expect(pending).toBe(1);
+    // instead of deciding, the server asks for a new password
+    rawSend(pair.server, UserauthPasswdChangereq.encode({ prompt: 'Password expired', language: '' }));
+    pair.run();
+    expect(pair.events('client', 'authResult')).toMatchObject([{ success: false, method: 'password' }]);
+    const d = pair.events('client', 'disconnected')[0];
+    expect(d.error).toBeInstanceOf(AuthenticationError);
   });
 });

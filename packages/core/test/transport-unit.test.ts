@@ -211,3 +211,30 @@ describe('transport messages end to end', () => {
     expect(pair.client.peerIdentification!.software).toBe('Seashell_0.1.0');
   });
 });
+
+describe('hot paths match the codec', () => {
+  it('CHANNEL_DATA / EXTENDED_DATA written straight into the packet equal the schema encoding', async () => {
+    const { ChannelData, ChannelExtendedData } = await import('../src/messages/index.ts');
+    const pair = new Pair({ seed: 160, onServer: acceptingServer() }).run();
+    const sealer = (transportOf(pair.client) as unknown as { sealer: { seal(n: number, fill: (t: Uint8Array, o: number) => void): void } }).sealer;
+    const seen: Uint8Array[] = [];
+    const orig = sealer.seal.bind(sealer);
+    sealer.seal = (n, fill) => {
+      const tmp = new Uint8Array(n);
+      fill(tmp, 0);
+      seen.push(tmp);
+      orig(n, fill);
+    };
+    const data = new Uint8Array([1, 2, 3, 250]);
+    transportOf(pair.client).sendChannelData(7, data);
+    transportOf(pair.client).sendChannelData(0xfffffffe, data, 1);
+    expect(seen[0]).toEqual(ChannelData.encode({ recipient: 7, data }));
+    expect(seen[1]).toEqual(ChannelExtendedData.encode({ recipient: 0xfffffffe, dataType: 1, data }));
+  });
+
+  it('receive() refuses what is not bytes (an application error, not peer input)', () => {
+    const pair = new Pair({ seed: 161 });
+    expect(() => pair.client.receive('x' as never)).toThrow(TypeError);
+    expect(pair.client.closed).toBe(false);
+  });
+});

@@ -2,11 +2,11 @@
 // loads in ssh-keygen -y, fingerprint prints what ssh-keygen -l prints, exec talks to a real
 // sshd with stdio and exit codes passed through, and serve is reachable with OpenSSH's ssh.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, statSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync, copyFileSync, existsSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { describeWithPeer } from '../../../test-support/peers.ts';
-import { describeWithSshd, harnessKeys, run, sshArgs, sshKeygen, startSshd, tempDir, SSH, KEY_KINDS, type Sshd } from '../../../test-support/sshd.ts';
+import { describeWithSshd, harnessKeys, makeKey, run, sshArgs, sshKeygen, startSshd, tempDir, SSH, KEY_KINDS, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, sha256 } from '../../../test-support/interop.ts';
 import { cliBuilt, seashell, startServe, type Serve } from '../../../test-support/cli.ts';
 
@@ -79,18 +79,23 @@ describeWithPeer('seashell CLI', cliBuilt, BUILD_HINT, () => {
     it('fingerprints ssh-keygen keys, authorized_keys and known_hosts as ssh-keygen -l does', async () => {
       const keys = harnessKeys();
       const dir = tempDir();
+      // one run over every file: .pub and private key of each type, authorized_keys, known_hosts
+      const files: string[] = [];
+      let expected = '';
       for (const kind of KEY_KINDS) {
         const k = keys.clientKeys[kind];
-        const r = await seashell(['fingerprint', `${k.path}.pub`, k.path]);
+        files.push(`${k.path}.pub`, k.path);
         const theirs = sshKeygen(['-l', '-f', `${k.path}.pub`]);
-        expect(r.stdout.toString()).toBe(theirs + theirs);
+        expected += theirs + theirs;
       }
       const ak = join(dir, 'authorized_keys');
       writeFileSync(ak, KEY_KINDS.map((kind, i) => `${i % 2 ? 'restrict,command="true" ' : ''}${keys.clientKeys[kind].publicLine}\n`).join(''));
-      expect((await seashell(['fingerprint', ak])).stdout.toString()).toBe(sshKeygen(['-l', '-f', ak]));
       const kh = join(dir, 'known_hosts');
       writeFileSync(kh, keys.hostKeys.map((h, i) => `[127.0.0.1]:${2200 + i},example.test ${h.publicLine.split(' ').slice(0, 2).join(' ')}\n`).join(''));
-      expect((await seashell(['fingerprint', kh])).stdout.toString()).toBe(sshKeygen(['-l', '-f', kh]));
+      expected += sshKeygen(['-l', '-f', ak]) + sshKeygen(['-l', '-f', kh]);
+      const r = await seashell(['fingerprint', ...files, ak, kh]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.toString()).toBe(expected);
       const missing = await seashell(['fingerprint', join(dir, 'nope')]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/ENOENT|no such file/i);
@@ -219,6 +224,20 @@ describeWithPeer('seashell CLI', cliBuilt, BUILD_HINT, () => {
       const elsewhere = await ssh(keys().clientKeys.ecdsa384.path, ['true']);
       expect(elsewhere.code).toBe(255);
       expect(elsewhere.stderr).toMatch(/Permission denied/);
+    });
+
+    it('seashell exec logs in to serve with a passphrase-protected ssh-keygen key (SEASHELL_PASSPHRASE)', async () => {
+      const key = makeKey(tempDir(), 'enc', 'ecdsa384', 'correct horse');
+      appendFileSync(authorized, key.publicLine + '\n');
+      const args = ['exec', '-p', String(serve.port), '-i', key.path, '-o', `UserKnownHostsFile=${knownHosts}`, `${userInfo().username}@127.0.0.1`, 'echo', 'unlocked'];
+      const ok = await seashell(args, { env: { ...process.env, SEASHELL_PASSPHRASE: 'correct horse' } });
+      expect(ok.stdout.toString(), ok.stderr).toBe('unlocked\n');
+      const wrong = await seashell(args, { env: { ...process.env, SEASHELL_PASSPHRASE: 'wrong' } });
+      expect(wrong.code).toBe(255);
+      expect(wrong.stderr).toMatch(/passphrase/i);
+      const none = await seashell(args, { env: { ...process.env, SEASHELL_PASSPHRASE: '' } });
+      expect(none.code).toBe(255);
+      expect(none.stderr).toMatch(/skipping .*enc: it is encrypted/);
     });
 
     it('keeps generated host keys in the state directory across restarts', async () => {

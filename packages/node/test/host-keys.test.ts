@@ -30,18 +30,21 @@ describeWithSshd('host key checking against OpenSSH sshd', () => {
   });
 
   /**
-   * Waits (bounded) until sshd has logged the end of the last connection it accepted, and returns
-   * that connection's log (the harness's readiness probe made an earlier one).
+   * The log lines of the last connection sshd accepted (matched by the client's port), once sshd
+   * has logged its end; bounded wait.
    */
   async function lastConnectionLog(s: Sshd): Promise<string> {
-    let seg = '';
-    for (let i = 0; i < 100; i++) {
-      const l = s.logs();
-      seg = l.slice(l.lastIndexOf('Connection from'));
-      if (/Connection closed by|Disconnected from/.test(seg.slice('Connection from'.length))) return seg;
+    let lines: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const all = s.logs();
+      const from = [...all.matchAll(/Connection from \S+ port (\d+)/g)].pop();
+      if (from) {
+        lines = all.split(/\r?\n/).filter((l) => l.includes(`port ${from[1]}`));
+        if (lines.some((l) => /Connection closed by|Disconnected from/.test(l))) break;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
-    return seg;
+    return lines.join('\n');
   }
 
   it('changed-host-key: refuses a changed key with HostKeyMismatchError before any authentication', async () => {

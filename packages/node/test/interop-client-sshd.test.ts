@@ -37,7 +37,7 @@ describeWithSshd('our client -> OpenSSH sshd', () => {
 
   coveringCombos(KEXES).forEach((combo, i) => {
     const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-    it(`${comboName(combo)} (user key ${kind}): exec and exit codes`, async () => {
+    it.concurrent(`${comboName(combo)} (user key ${kind}): exec and exit codes`, async ({ expect }) => {
       const c = await login(clientAlgorithms(combo), kind);
       try {
         expect(c.algorithms).toMatchObject({ kex: combo.kex, hostKey: combo.hostKey, cipherClientToServer: combo.cipher, cipherServerToClient: combo.cipher });
@@ -51,7 +51,7 @@ describeWithSshd('our client -> OpenSSH sshd', () => {
   });
 
   for (const cm of CIPHER_MACS) {
-    it(`${comboName(cm)}: 16 MiB through cat and back, sha256 equal`, async () => {
+    it.concurrent(`${comboName(cm)}: 16 MiB through cat and back, sha256 equal`, async ({ expect }) => {
       const c = await login({ kex: ['curve25519-sha256'], cipher: [cm.cipher], ...(cm.mac ? { mac: [cm.mac] } : {}) });
       try {
         const data = payload(BIG, 7);

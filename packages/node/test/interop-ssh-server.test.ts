@@ -38,7 +38,7 @@ describeWithSshd('OpenSSH ssh -> our server', () => {
 
   coveringCombos(KEXES).forEach((combo, i) => {
     const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-    it(`${comboName(combo)} (user key ${kind}): exec and exit codes`, async () => {
+    it.concurrent(`${comboName(combo)} (user key ${kind}): exec and exit codes`, async ({ expect }) => {
       const r = await ssh(keys.clientKeys[kind].path, ['-v', ...sshAlgorithmArgs(combo)], ['echo out; echo err >&2; exit 7']);
       expect(r.stdout.toString()).toBe('out\n');
       expect(r.code, r.stderr).toBe(7);
@@ -52,7 +52,7 @@ describeWithSshd('OpenSSH ssh -> our server', () => {
   });
 
   for (const cm of CIPHER_MACS) {
-    it(`${comboName(cm)}: 16 MiB through cat and back, sha256 equal`, async () => {
+    it.concurrent(`${comboName(cm)}: 16 MiB through cat and back, sha256 equal`, async ({ expect }) => {
       const data = payload(BIG, 11);
       const r = await ssh(keys.clientKeys.ed25519.path, ['-o', `Ciphers=${cm.cipher}`, ...(cm.mac ? ['-o', `MACs=${cm.mac}`] : [])], ['cat'], data);
       expect(r.code, r.stderr).toBe(0);

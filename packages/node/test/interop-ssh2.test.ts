@@ -98,7 +98,7 @@ describeWithPeer('ssh2 package as a peer', !!ssh2 && sshdAvailable, `npm install
 
     combos(SSH2_KEX).forEach((combo, i) => {
       const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-      it(`${comboName(combo)} (user key ${kind})`, async () => {
+      it.concurrent(`${comboName(combo)} (user key ${kind})`, async ({ expect }) => {
         const client = await ssh2Connect(combo, kind);
         try {
           const r = await ssh2Exec(client, 'echo out; echo err >&2; exit 7');
@@ -145,7 +145,13 @@ describeWithPeer('ssh2 package as a peer', !!ssh2 && sshdAvailable, `npm install
           client.on('error', () => {});
           client.on('authentication', (ctx) => {
             if (ctx.method === 'publickey' && allowed.has(ctx.key.data.toString('base64'))) ctx.accept();
-            else ctx.reject(['publickey']);
+            else if (ctx.method === 'password' && ctx.username === 'pw-user' && ctx.password === 'open sesame') ctx.accept();
+            else if (ctx.method === 'keyboard-interactive' && ctx.username === 'kbd-user') {
+              ctx.prompt([{ prompt: 'Code: ', echo: true }, { prompt: 'Secret: ', echo: false }], 'Login', 'two answers', (answers) => {
+                if (answers[0] === '42' && answers[1] === 'hunter2') ctx.accept();
+                else ctx.reject();
+              });
+            } else ctx.reject(['publickey', 'password', 'keyboard-interactive']);
           });
           client.on('session', (accept) => {
             const session = accept();
@@ -197,7 +203,7 @@ describeWithPeer('ssh2 package as a peer', !!ssh2 && sshdAvailable, `npm install
 
     combos(SSH2_SERVER_KEX).forEach((combo, i) => {
       const kind = CLIENT_KINDS[(i + 2) % CLIENT_KINDS.length];
-      it(`${comboName(combo)} (user key ${kind})`, async () => {
+      it.concurrent(`${comboName(combo)} (user key ${kind})`, async ({ expect }) => {
         const c = await ourConnect(clientAlgorithms(combo), kind, HOST_KEY_KIND[combo.hostKey as keyof typeof HOST_KEY_KIND]);
         try {
           expect(c.algorithms).toMatchObject({ kex: combo.kex, hostKey: combo.hostKey, cipherServerToClient: combo.cipher });
@@ -214,6 +220,29 @@ describeWithPeer('ssh2 package as a peer', !!ssh2 && sshdAvailable, `npm install
         expect((await c.exec('x')).code).toBe(7);
         await c.close();
       }
+    });
+
+    it('logs in with a password and with keyboard-interactive prompts', async () => {
+      const host = keys().hostKeys.find((h) => h.kind === 'ed25519')!;
+      const common = { host: '127.0.0.1', port, registry: interopRegistry, hostVerifier: (k: { fingerprint: string }) => k.fingerprint === host.fingerprint };
+      const pw = await connect({ ...common, stream: await connectTcp('127.0.0.1', port), username: 'pw-user', password: 'open sesame' });
+      expect((await pw.exec('x')).code).toBe(7);
+      await pw.close();
+      const seen: string[] = [];
+      const kbd = await connect({
+        ...common,
+        stream: await connectTcp('127.0.0.1', port),
+        username: 'kbd-user',
+        keyboardInteractive: (name, instruction, prompts) => {
+          seen.push(name, instruction, ...prompts.map((p) => `${p.prompt}${p.echo ? '+echo' : ''}`));
+          return ['42', 'hunter2'];
+        },
+      });
+      expect(seen).toEqual(['Login', 'two answers', 'Code: +echo', 'Secret: ']);
+      expect((await kbd.exec('x')).code).toBe(7);
+      await kbd.close();
+      const wrong = connect({ ...common, stream: await connectTcp('127.0.0.1', port), username: 'pw-user', password: 'nope' });
+      await expect(wrong).rejects.toThrow(/authentication failed/);
     });
 
     it('16 MiB through cat and back, sha256 equal', async () => {

@@ -24,11 +24,8 @@ import {
   UserauthRequest,
   UserauthSuccess,
 } from '../messages/index.ts';
-import { MAX_BANNER_SIZE, MAX_KBDINT_PROMPTS } from '../limits.ts';
+import { MAX_BANNER_SIZE, MAX_KBDINT_PROMPTS, MAX_QUEUED_AUTH_REQUESTS } from '../limits.ts';
 import type { AuthDecision, AuthRequest, ConnectionEvent, PublicKeyInfo } from '../events.ts';
-
-/** Requests a client may pipeline while one waits for the application. */
-const MAX_QUEUED_REQUESTS = 16;
 
 export interface ServerAuthOptions {
   /** Methods offered, in the order listed to clients. */
@@ -106,7 +103,7 @@ export class ServerAuth {
     }
     // USERAUTH_REQUEST (the filter lets nothing else through)
     if (this.pending) {
-      if (this.queue.length >= MAX_QUEUED_REQUESTS) throw new ProtocolError(`more than ${MAX_QUEUED_REQUESTS} authentication requests queued`);
+      if (this.queue.length >= MAX_QUEUED_AUTH_REQUESTS) throw new ProtocolError(`more than ${MAX_QUEUED_AUTH_REQUESTS} authentication requests queued`);
       this.queue.push(payload);
       return;
     }

@@ -135,6 +135,7 @@ export class Channel {
   /** Sends CLOSE after everything queued (RFC 4254 §5.3). The channel is gone once the peer's CLOSE arrives too. */
   close(): void {
     if (this.closeQueued || this.state === 'closed') return;
+    if (this.state === 'pending') return this.reject(1, 'closed');
     this.ended = true;
     this.closeQueued = true;
     this.owner.channelEnqueue(this, { kind: 'close' });

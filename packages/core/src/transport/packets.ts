@@ -191,6 +191,11 @@ export class PacketOpener {
     return this.pendEnd - this.pendStart;
   }
 
+  /** Keeps bytes for later without opening anything (while the transport is paused). */
+  push(chunk: Uint8Array): void {
+    this.append(chunk);
+  }
+
   /** Takes bytes in any split and calls `onPacket` for each complete packet, in order. */
   feed(chunk: Uint8Array, onPacket: PacketHandler): void {
     let src: Uint8Array;

@@ -18,7 +18,7 @@ import {
   KEX_TIMEOUT_MS,
   MAX_BANNER_SIZE,
   MAX_EXT_INFO_ENTRIES,
-  MAX_PACKET_SIZE,
+  MAX_PAUSED_INPUT,
   MAX_PENDING_OUTBOUND,
   REKEY_BYTES,
   REKEY_INTERVAL_MS,
@@ -29,9 +29,6 @@ import { VersionReader, type Identification } from './version.ts';
 import { Marker, buildKexinit, guessWasRight, hasMarker, negotiate, parseKexinit } from './kexinit.ts';
 import type { AlgorithmLists, KexinitFields, Negotiated } from './kexinit.ts';
 import { classify, type Phase, type Role } from './filter.ts';
-
-/** Bytes we keep from the peer while waiting for the application's host key decision. */
-const MAX_PAUSED_INPUT = 4 * MAX_PACKET_SIZE;
 
 export interface TransportOptions {
   readonly role: Role;
@@ -221,7 +218,8 @@ export class Transport {
         this.version = null;
         data = r.rest;
       }
-      this.opener.feed(data, this.onPacket);
+      if (this.paused) this.opener.push(data);
+      else this.opener.feed(data, this.onPacket);
       if (this.paused && this.opener.buffered > MAX_PAUSED_INPUT) {
         throw new ProtocolError(`peer sent more than ${MAX_PAUSED_INPUT} bytes while its host key was being checked`);
       }
@@ -247,7 +245,10 @@ export class Transport {
   send(payload: Uint8Array): void {
     if (this.closedInfo) return;
     const n = payload[0];
-    if (this.blocked && !(n >= Msg.DISCONNECT && n <= Msg.DEBUG)) {
+    // During a key exchange only transport generic messages may go out (RFC 4253 §7.1); during
+    // the first one not even IGNORE/DEBUG/UNIMPLEMENTED, which a strict-KEX peer would refuse.
+    const generic = n === Msg.DISCONNECT || (n >= Msg.IGNORE && n <= Msg.DEBUG && !this.kex?.initial);
+    if (this.blocked && !generic) {
       this.pending.push(payload);
       this.pendingBytes += payload.length;
       if (this.pendingBytes > MAX_PENDING_OUTBOUND) {
