@@ -15,6 +15,7 @@
 import { Connection, type CommonConfig, type Environment } from './engine.ts';
 import { ClientAuth, type ClientKey } from './auth/client.ts';
 import type { Channel } from './connection/channel.ts';
+import type { ChannelSizes } from './connection/mux.ts';
 
 export interface ClientConfig extends CommonConfig {
   /** The user to log in as. */
@@ -85,8 +86,8 @@ export class ClientConnection extends Connection {
    * Opens a session channel (queued until authentication succeeds). Requests may be queued on it
    * right away: `conn.openSession().exec('ls')`.
    */
-  openSession(): Channel {
-    return this.mux.open({ type: 'session' });
+  openSession(sizes?: ChannelSizes): Channel {
+    return this.mux.open({ type: 'session' }, sizes);
   }
 
   /** Sends keepalive@openssh.com; any answer (a globalRequestResult event) proves the server alive. */

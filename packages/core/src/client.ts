@@ -26,6 +26,7 @@ import {
 import { AuthenticationError, ChannelOpenError, DisconnectReason, HostKeyMismatchError, ProtocolError, TimeoutError } from './wire/index.ts';
 import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
+import { SFTP_CHANNEL_MAX_PACKET, SFTP_CHANNEL_WINDOW, SftpSession, type SftpSessionOptions } from './sftp-channel.ts';
 
 /** How unknown host keys are treated (ssh_config StrictHostKeyChecking). A changed key is always refused. */
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
@@ -212,6 +213,25 @@ export class SshClient {
     ch.exec(command);
     this.driver.schedule();
     return proc.started;
+  }
+
+  /**
+   * Starts an SFTP session on the server's "sftp" subsystem; resolves once the server answered
+   * VERSION. The session has every SFTP v3 operation and OpenSSH extension as a method, list(),
+   * Web Streams and pipelined get/put (see SftpClient); end() closes it.
+   */
+  sftp(options: SftpSessionOptions = {}): Promise<SftpSession> {
+    if (this.ended) return Promise.reject(this.ended);
+    let session: SftpSession;
+    try {
+      const { window = SFTP_CHANNEL_WINDOW, maxPacket = SFTP_CHANNEL_MAX_PACKET, ...sftpOptions } = options;
+      const ch = this.conn.openSession({ window, maxPacket });
+      session = new SftpSession(ch, { kick: () => this.driver.schedule() }, sftpOptions);
+      this.sinks.set(ch, session.binding);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return session.binding.started;
   }
 
   /** Sends DISCONNECT and closes the stream; resolves when it is closed. */

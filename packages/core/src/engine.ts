@@ -23,12 +23,12 @@ import type { AlgorithmLists, Negotiated } from './transport/kexinit.ts';
 import type { Identification } from './transport/version.ts';
 import { makeIdentification } from './transport/version.ts';
 import type { Role } from './transport/filter.ts';
-import { ChannelMux } from './connection/mux.ts';
+import { ChannelMux, type ChannelSizes } from './connection/mux.ts';
 import type { Channel } from './connection/channel.ts';
 import type { ChannelOpenInfo } from './connection/requests.ts';
 import type { ConnectionEvent } from './events.ts';
 import { Msg } from './messages/index.ts';
-import { CHANNEL_MAX_PACKET, CHANNEL_WINDOW, MAX_CHANNELS, MAX_WINDOW } from './limits.ts';
+import { CHANNEL_MAX_PACKET, CHANNEL_WINDOW, MAX_CHANNEL_PACKET, MAX_CHANNELS, MAX_WINDOW } from './limits.ts';
 import { VERSION } from './version.ts';
 
 /** What the host hands the engine instead of the engine reaching for it. */
@@ -89,7 +89,7 @@ export abstract class Connection {
     checkEnv(env);
     if (!config || typeof config !== 'object') throw new TypeError('config must be an object');
     checkInt('channelWindow', config.channelWindow, 1, MAX_WINDOW);
-    checkInt('channelMaxPacket', config.channelMaxPacket, 1, 256 * 1024 - 64);
+    checkInt('channelMaxPacket', config.channelMaxPacket, 1, MAX_CHANNEL_PACKET);
     checkInt('maxChannels', config.maxChannels, 1, 1 << 20);
     checkInt('rekeyBytes', config.rekeyBytes, 1, Number.MAX_SAFE_INTEGER);
     checkInt('rekeyIntervalMs', config.rekeyIntervalMs, 1, Number.MAX_SAFE_INTEGER);
@@ -229,9 +229,9 @@ export abstract class Connection {
     this.mux.replyGlobalRequest(id, success, data);
   }
 
-  /** Opens a channel of any type (queued until authenticated); see openSession() for sessions. */
-  openChannel(info: ChannelOpenInfo): Channel {
-    return this.mux.open(info);
+  /** Opens a channel of any type (queued until authenticated); see openSession() for sessions. `sizes` overrides the receive window and packet size for it. */
+  openChannel(info: ChannelOpenInfo, sizes?: ChannelSizes): Channel {
+    return this.mux.open(info, sizes);
   }
 
   /** Sends an IGNORE message (RFC 4253 §11.2), e.g. as a cheap keepalive. */

@@ -33,6 +33,10 @@ export type { ClientOptions, HostKeyInfo, ExecResult, ExecOptions, ExecProcess, 
 export { createServer, SshServer, ServerConnectionHandle } from './server.ts';
 export type { ServerOptions, ServerExec, AuthContext, UserKey, PeerInfo } from './server.ts';
 export { Driver, globalTimers, type Timers } from './driver.ts';
+export { SftpSession, type SftpSessionOptions, type SftpSessionInfo, type SftpFileSystemSource } from './sftp-channel.ts';
 
 // Keys: key files, generation, fingerprints, known_hosts, authorized_keys
 export * from './keys/index.ts';
+
+// SFTP v3: codec, client, server, FileSystem backends
+export * from './sftp/index.ts';

@@ -85,6 +85,12 @@ export const CHANNEL_WINDOW = 2 * 1024 * 1024;
 /** Largest CHANNEL_DATA payload we accept per packet (OpenSSH advertises 32 KiB). */
 export const CHANNEL_MAX_PACKET = 32 * 1024;
 
+/**
+ * Largest maximum packet size we may announce for a channel: a CHANNEL_DATA message of that many
+ * bytes (plus its 9-byte header) still fits one binary packet of MAX_PACKET_SIZE.
+ */
+export const MAX_CHANNEL_PACKET = 256 * 1024 - 64;
+
 /** We never send channel data packets larger than this, whatever the peer advertises. */
 export const CHANNEL_SEND_MAX_PACKET = 64 * 1024;
 

@@ -13,6 +13,8 @@ import { fingerprintSha256, keyTypeOf, parsePublicKey, type PrivateKey } from '.
 import { loadPrivateKey, signersFor, webRandom } from './client.ts';
 import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
+import { SftpServerBinding, type SftpFileSystemSource } from './sftp-channel.ts';
+import type { SftpServerOptions } from './sftp/server.ts';
 
 /** A user key the client offered or signed with. */
 export interface UserKey {
@@ -42,6 +44,14 @@ export interface ServerOptions {
   authenticate: (ctx: AuthContext) => boolean | Promise<boolean>;
   /** Runs an exec request. Without it every exec is refused. */
   onExec?: (exec: ServerExec) => void;
+  /**
+   * Serves the "sftp" subsystem over this FileSystem (one shared by every session, or a factory
+   * called per session, e.g. to jail each user in their own directory). Without it the subsystem
+   * is refused, with the reason on the channel's stderr.
+   */
+  sftp?: SftpFileSystemSource;
+  /** Bounds of each SFTP session (packet size, handles, requests in flight, queues). */
+  sftpOptions?: Omit<SftpServerOptions, 'onTransmit' | 'onInputConsumed' | 'disposeFileSystem'>;
   /** Methods offered (default publickey and password). */
   methods?: readonly ('none' | 'password' | 'publickey')[];
   banner?: string;
@@ -129,6 +139,9 @@ export class SshServer {
     if (!Array.isArray(options.hostKeys) || options.hostKeys.length === 0) throw new TypeError('createServer(): hostKeys must list at least one private key');
     if (typeof options.authenticate !== 'function') throw new TypeError('createServer(): authenticate must be a function');
     if (options.onExec !== undefined && typeof options.onExec !== 'function') throw new TypeError('createServer(): onExec must be a function');
+    if (options.sftp !== undefined && (options.sftp === null || (typeof options.sftp !== 'function' && typeof (options.sftp as { open?: unknown }).open !== 'function'))) {
+      throw new TypeError('createServer(): sftp must be a FileSystem or a function returning one');
+    }
     this.random = options.random ?? webRandom;
     const s = options.maxStartups ?? STARTUPS_DEFAULT;
     if (!(Number.isInteger(s.start) && Number.isInteger(s.full) && s.start >= 1 && s.full >= s.start && s.rate >= 0 && s.rate <= 100)) {
@@ -207,7 +220,7 @@ function envAllowed(name: string, patterns: readonly string[]): boolean {
 export class ServerConnectionHandle {
   readonly conn: ServerConnection;
   private readonly driver: Driver;
-  private readonly sessions = new Map<Channel, Session>();
+  private readonly sessions = new Map<Channel, ChannelHandler>();
   private readonly env = new Map<Channel, Record<string, string>>();
   private authed = false;
   private userKey: UserKey | undefined;
@@ -372,6 +385,25 @@ export class ServerConnectionHandle {
       }
       return;
     }
+    if (req.type === 'subsystem' && 'name' in req && !session) {
+      const o = this.server.options;
+      if (req.name !== 'sftp' || !o.sftp) {
+        const why = req.name === 'sftp' ? 'SFTP is not enabled on this server' : `subsystem ${JSON.stringify(req.name.slice(0, 64))} is not available`;
+        if (ch.state === 'open' && !ch.closeQueued && !ch.closeReceived) ch.writeStderr(enc.encode(`${why}\n`));
+        reply(false);
+        return;
+      }
+      reply(true);
+      const binding = new SftpServerBinding(
+        ch,
+        { kick: () => this.driver.schedule() },
+        o.sftp,
+        { username: this.conn.username ?? '', remoteAddress: this.peer.remoteAddress, remotePort: this.peer.remotePort },
+        o.sftpOptions,
+      );
+      this.sessions.set(ch, binding);
+      return;
+    }
     if (req.type === 'signal' && 'signal' in req && session) {
       session.signal(req.signal);
       reply(true);
@@ -391,8 +423,16 @@ function describeKey(algorithm: string, blob: Uint8Array): UserKey {
   return { algorithm, type, blob, fingerprint: fingerprintSha256(blob) };
 }
 
+/** What a session channel's traffic goes to once it runs something (an exec, the SFTP subsystem). */
+interface ChannelHandler {
+  event(ev: ConnectionEvent): void;
+  drained(): void;
+  signal(name: string): void;
+  gone(): void;
+}
+
 /** One exec channel on the server. */
-class Session implements ServerExec {
+class Session implements ServerExec, ChannelHandler {
   private dataCb: ((d: Uint8Array) => void) | undefined;
   private endCb: (() => void) | undefined;
   private drainCb: (() => void) | undefined;

@@ -28,6 +28,7 @@ import {
   MAX_ENV_VARS,
   MAX_PENDING_REQUESTS,
   MAX_WINDOW,
+  MAX_CHANNEL_PACKET,
 } from '../limits.ts';
 import type { ConnectionEvent } from '../events.ts';
 import type { Role } from '../transport/filter.ts';
@@ -41,6 +42,12 @@ export interface MuxTransport {
   readonly blocked: boolean;
   readonly closed: boolean;
   readonly maxPayload: number;
+}
+
+/** Per-channel overrides of the receive window and largest accepted data packet. */
+export interface ChannelSizes {
+  window?: number;
+  maxPacket?: number;
 }
 
 export interface MuxOptions {
@@ -107,11 +114,18 @@ export class ChannelMux implements ChannelOwner {
 
   // ---------------------------------------------------------------- opening
 
-  /** Opens a channel of `info.type` (queued until authentication finishes). */
-  open(info: ChannelOpenInfo): Channel {
+  /**
+   * Opens a channel of `info.type` (queued until authentication finishes). `sizes` overrides the
+   * connection's receive window and largest accepted data packet for this channel.
+   */
+  open(info: ChannelOpenInfo, sizes: ChannelSizes = {}): Channel {
     if (this.t.closed) throw new Error('the connection is closed');
     if (this.channels.size >= this.opts.maxChannels) throw new RangeError(`too many channels open (limit ${this.opts.maxChannels})`);
-    const ch = new Channel(this, this.allocId(), info.type, info, 'opening', this.opts.window, this.opts.maxPacket);
+    const window = sizes.window ?? this.opts.window;
+    const maxPacket = sizes.maxPacket ?? this.opts.maxPacket;
+    if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW) throw new RangeError(`channel window must be an integer in [1, ${MAX_WINDOW}], got ${sizes.window}`);
+    if (!Number.isInteger(maxPacket) || maxPacket < 1 || maxPacket > MAX_CHANNEL_PACKET) throw new RangeError(`channel maxPacket must be an integer in [1, ${MAX_CHANNEL_PACKET}], got ${sizes.maxPacket}`);
+    const ch = new Channel(this, this.allocId(), info.type, info, 'opening', window, maxPacket);
     this.channels.set(ch.id, ch);
     if (this.ready) this.sendOpen(ch);
     else this.deferredOpens.push(ch);
