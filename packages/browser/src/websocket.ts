@@ -33,7 +33,7 @@ export interface WebSocketStreamOptions {
 }
 
 const OPEN = 1;
-const CLOSING = 2;
+const CLOSED = 3;
 
 /** An error for a WebSocket close the application did not ask for, with the relay's reason. */
 export class WebSocketClosedError extends Error {
@@ -109,7 +109,9 @@ export function webSocketStream(ws: WebSocketLike, options: WebSocketStreamOptio
       if (h) throw new Error('webSocketStream: start() called twice');
       h = handlers;
       for (const f of early.splice(0)) f();
-      if (!closed && ws.readyState >= CLOSING) finish(error ?? new Error('WebSocket already closed'));
+      // Closing already: its close event (with the relay's reason) is still to come. Only a
+      // socket closed before it was wrapped never sends one.
+      if (!closed && ws.readyState === CLOSED) setTimeout(() => finish(error ?? new Error('WebSocket already closed')), 100);
     },
     write(chunks) {
       if (closed || closing || ws.readyState !== OPEN) return false;
