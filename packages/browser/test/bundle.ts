@@ -35,6 +35,7 @@ export async function bundlePage(entry: string, minify = false): Promise<string>
     minify,
     logLevel: 'silent',
     alias: {
+      '@seashell/browser': join(repoRoot, 'packages/browser/src/index.ts'),
       '@seashell/core': join(repoRoot, 'packages/core/src/index.ts'),
       '@seashell/kernel': join(repoRoot, 'wasm/src/index.ts'),
     },

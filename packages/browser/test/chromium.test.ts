@@ -36,8 +36,10 @@ describeWithPeer('@seashell/browser in headless Chromium', !!CHROMIUM && sshdAva
   let sshd: Sshd;
   let relay: Relay;
   let http: Server;
+  let exampleServer: Server;
   let browser: Browser;
   let pageUrl: string;
+  let exampleUrl: string;
   const size = 16 * 1024 * 1024;
   let fileSha256: string;
   let file: string;
@@ -71,12 +73,20 @@ describeWithPeer('@seashell/browser in headless Chromium', !!CHROMIUM && sshdAva
     });
     http = served.server;
     pageUrl = `http://127.0.0.1:${served.port}/`;
+    // examples/browser: its own page and script, as examples/browser/serve.mjs serves them
+    const example = await servePages({
+      '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(repoRoot, 'examples/browser/index.html'), 'utf8') },
+      '/main.js': { type: 'text/javascript; charset=utf-8', body: await bundlePage(join(repoRoot, 'examples/browser/main.ts')) },
+    });
+    exampleServer = example.server;
+    exampleUrl = `http://127.0.0.1:${example.port}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await new Promise((r) => (http ? http.close(r) : r(undefined)));
+    await new Promise((r) => (exampleServer ? exampleServer.close(r) : r(undefined)));
     await relay?.close();
     await sshd?.stop();
   });
@@ -102,5 +112,21 @@ describeWithPeer('@seashell/browser in headless Chromium', !!CHROMIUM && sshdAva
     expect(result.vectors.passed).toBe(node.passed);
     expect(node.passed).toBeGreaterThan(0);
     console.log(`chromium: ${result.vectors.passed} kernel vectors; SFTP ${result.sftp.mibPerSec} MiB/s; ${JSON.stringify(result.algorithms)}`);
+  });
+
+  it('examples/browser: the form connects through the relay and shows the command output', { timeout: 60_000 }, async () => {
+    const page = await browser.newPage();
+    await page.goto(exampleUrl, { timeout: 30_000 });
+    await page.fill('input[name=url]', `ws://127.0.0.1:${relay.address.port}/?target=127.0.0.1:${sshd.port}`);
+    await page.fill('input[name=username]', sshd.user);
+    await page.fill('input[name=fingerprint]', sshd.hostKeys[0].fingerprint);
+    await page.fill('textarea[name=key]', readFileSync(harnessKeys().clientKeys.ed25519.path, 'utf8'));
+    await page.fill('input[name=command]', 'echo example-$((6*7))');
+    await page.click('button');
+    await page.waitForFunction(() => /\[exit|error:/.test(document.getElementById('out')?.textContent ?? ''), undefined, { timeout: 45_000, polling: 200 });
+    const text = await page.textContent('#out');
+    await page.close();
+    expect(text).toContain(`host key ssh-ed25519 ${sshd.hostKeys[0].fingerprint} matches`);
+    expect(text).toContain('example-42\n[exit 0]');
   });
 });
