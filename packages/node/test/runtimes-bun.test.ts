@@ -10,6 +10,12 @@ import { harnessKeys, sshdAvailable, startSshd, tempDir, SSHD_HINT, type Sshd } 
 import { payload, sha256 } from '../../../test-support/interop.ts';
 
 const BUN = findBinary('bun');
+/** Logins the Bun process also makes against sshd: each kernel family, each key family, DH group exchange. */
+const MATRIX = [
+  { kind: 'ecdsa256', cipher: 'aes128-gcm@openssh.com', kex: 'ecdh-sha2-nistp256' },
+  { kind: 'rsa', cipher: 'aes256-ctr', mac: 'hmac-sha2-256-etm@openssh.com', kex: 'curve25519-sha256' },
+  { kind: 'ed25519', cipher: 'aes256-gcm@openssh.com', kex: 'diffie-hellman-group-exchange-sha256' },
+] as const;
 const probe = join(repoRoot, 'packages/node/test/runtimes/probe.ts');
 
 /** Runs a runtime binary with a deadline; resolves with its exit code and output. */
@@ -48,6 +54,7 @@ describeWithPeer('@seashell/node under Bun', !!BUN && sshdAvailable, `${SSHD_HIN
         clientKey: keys.clientKeys.ed25519.path,
         clientFingerprint: keys.clientKeys.ed25519.fingerprint,
         hostKey: keys.hostKeys[0].path,
+        matrix: MATRIX.map((m) => ({ ...m, key: keys.clientKeys[m.kind].path, label: `${m.kind} ${m.cipher}` })),
       }),
     };
     const r = await runWithDeadline(BUN!, [probe], env, 80_000);
@@ -64,6 +71,7 @@ describeWithPeer('@seashell/node under Bun', !!BUN && sshdAvailable, `${SSHD_HIN
       ownExec: 'ran:hello',
       ownCode: 3,
       ownSftpRoundTrip: true,
+      sshdMatrix: Object.fromEntries(MATRIX.map((m) => [`${m.kind} ${m.cipher}`, `ok ${m.cipher} ${m.mac ?? 'aead'} ${m.kex}`])),
     });
   });
 });

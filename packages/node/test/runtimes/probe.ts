@@ -11,6 +11,8 @@ interface Probe {
   clientKey: string;
   clientFingerprint: string;
   hostKey: string;
+  /** More logins against sshd: a cipher / MAC / kex and a client key each. */
+  matrix: { cipher: string; mac?: string; kex: string; key: string; label: string }[];
 }
 const p: Probe = JSON.parse(process.env.SEASHELL_PROBE ?? '{}');
 const hex = async (b: Uint8Array) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', b)), (x) => x.toString(16).padStart(2, '0')).join('');
@@ -29,6 +31,22 @@ const out: Record<string, unknown> = { runtime: typeof (globalThis as { Bun?: un
   out.sshdSftpSha256 = await hex(data);
   await sftp.end();
   await c.close();
+  const matrix: Record<string, string> = {};
+  for (const m of p.matrix ?? []) {
+    const mc = await connect({
+      host: '127.0.0.1',
+      port: p.sshd.port,
+      username: p.sshd.user,
+      privateKey: readFileSync(m.key, 'utf8'),
+      knownHostsFile: p.sshd.knownHostsFile,
+      algorithms: { cipher: [m.cipher], kex: [m.kex], ...(m.mac ? { mac: [m.mac] } : {}) },
+      readyTimeoutMs: 20_000,
+    });
+    const a = mc.algorithms;
+    matrix[m.label] = `${(await mc.exec('echo ok')).stdout.trim()} ${a.cipherServerToClient} ${a.macServerToClient ?? 'aead'} ${a.kex}`;
+    await mc.close();
+  }
+  out.sshdMatrix = matrix;
 }
 
 // 2. Our own server, in this runtime.
