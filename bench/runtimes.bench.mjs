@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -78,6 +79,7 @@ async function chromiumRun() {
   }
 }
 
+const loadAtStart = loadavg()[0];
 const runs = [];
 runs.push(['node', spawnRuntime('node', process.execPath, [script])]);
 runs.push(['deno', spawnRuntime('deno', bin('deno'), ['run', '--no-prompt', '--allow-env', '--allow-read', script])]);
@@ -102,7 +104,8 @@ const out = {
   runtime: done.map(([, r]) => r.runtime).join(', '),
   date: new Date().toISOString(),
   command: 'node bench/runtimes.bench.mjs',
-  notes: 'The same WebAssembly kernel and the same cases in every runtime (bench/runtimes-cases.mjs): seal+open of one 32 KiB SSH packet with its copies in and out, and one HMAC over 32 KiB; median of 5 rounds. Ratios are each runtime\'s throughput relative to Node\'s. The "seashell" column is empty because every column is seashell.',
+  notes: 'The same WebAssembly kernel and the same cases in every runtime (bench/runtimes-cases.mjs): seal+open of one 32 KiB SSH packet with its copies in and out, and one HMAC over 32 KiB; median of 5 rounds. Ratios are each runtime\'s throughput relative to Node\'s. The "seashell" column is empty because every column is seashell. ' +
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, 1-minute load average ${loadAtStart.toFixed(1)} at start (numbers from a loaded machine compare runtimes only roughly).`,
   results,
 };
 writeFileSync(join(here, 'results/runtimes.json'), JSON.stringify(out, null, 2) + '\n');
