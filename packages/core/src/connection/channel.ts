@@ -81,6 +81,10 @@ export class Channel {
   readonly incoming: IncomingRequest[] = [];
   /** @internal env requests accepted so far */
   envCount = 0;
+  /** @internal see setDataHandler */
+  dataHandler: ((data: Uint8Array) => void) | undefined;
+  /** @internal see setDataHandler */
+  autoConsume = true;
   /** Exit status or signal reported by the peer (client side), once known. */
   exitStatus?: number;
   exitSignal?: string;
@@ -147,6 +151,20 @@ export class Channel {
    */
   consume(n: number): void {
     this.owner.channelConsume(this, n);
+  }
+
+  /**
+   * Takes this channel's data (not extended data) synchronously, as it is decrypted, instead of as
+   * channelData events: the bulk path of SFTP. `data` is a view valid only during the call (copy
+   * what you keep), and the handler must not send anything on the connection while it runs
+   * (write, request, close); consume() is fine. With autoConsume (default) the window re-opens by
+   * each chunk once the handler returns; otherwise call consume() as the bytes are processed.
+   * Data still arrives as events while earlier events wait in the queue, so order is kept.
+   */
+  setDataHandler(handler: ((data: Uint8Array) => void) | undefined, autoConsume = true): void {
+    if (handler !== undefined && typeof handler !== 'function') throw new TypeError('setDataHandler takes a function or undefined');
+    this.dataHandler = handler;
+    this.autoConsume = autoConsume;
   }
 
   /** Sends a typed channel request (after queued data). With wantReply a channelRequestResult event follows. */

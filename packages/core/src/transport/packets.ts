@@ -59,9 +59,19 @@ export class OutputBuffer {
     this.len += b.length;
   }
 
-  /** Everything written since the last take, or undefined when nothing is waiting. */
+  /**
+   * Everything written since the last take, or undefined when nothing is waiting. A small batch
+   * (window adjusts, SFTP requests) is copied out and the buffer kept; a large one is handed over
+   * whole and a new buffer made: either way one copy at most, and no 64 KiB allocation per take
+   * (those drove the garbage collector at bulk rates).
+   */
   take(): Uint8Array | undefined {
     if (this.len === 0) return undefined;
+    if (this.len <= this.initial / 4) {
+      const small = this.buf.slice(0, this.len);
+      this.len = 0;
+      return small;
+    }
     const out = this.buf.subarray(0, this.len);
     this.buf = new Uint8Array(Math.max(this.initial, Math.min(this.buf.length, 4 * this.initial)));
     this.len = 0;
@@ -158,8 +168,15 @@ export class PacketSealer {
   }
 }
 
-/** Called for each packet opened; return false to stop (the rest stays buffered). */
-export type PacketHandler = (payload: Uint8Array, seq: number) => boolean;
+/**
+ * Called for each packet opened; return false to stop (the rest stays buffered). When `lent` is
+ * true the payload is a view of the cipher's buffer, valid only until the handler returns and
+ * only while nothing is sealed (see PacketOpener.lendChannelData).
+ */
+export type PacketHandler = (payload: Uint8Array, seq: number, lent: boolean) => boolean;
+
+/** SSH_MSG_CHANNEL_DATA (RFC 4254 §5.2), the one message whose payload may be lent. */
+const CHANNEL_DATA = 94;
 
 /** The receiving half of the binary packet protocol. */
 export class PacketOpener {
@@ -175,6 +192,13 @@ export class PacketOpener {
   /** The current packet's total length (4 + packet_length) once its first block was read, and that block as decryptLength left it. */
   private total = -1;
   private first: Uint8Array | null = null;
+  /**
+   * Hand CHANNEL_DATA payloads out as views of the cipher's IO buffer instead of copies (the
+   * receiver copies what it keeps). Saves an allocation and a copy of every byte received on the
+   * bulk path. The view dies when the next packet is opened or anything is sealed (the IO buffer
+   * is shared with the sending side), so the transport and the channel layer use it before either.
+   */
+  lendChannelData = false;
 
   /** Installs the cipher for packets after NEWKEYS; disposes the old one. */
   setCipher(c: PacketCipher): void {
@@ -217,7 +241,7 @@ export class PacketOpener {
         if (r === undefined) break;
         pos += r.consumed;
         if (src === this.pend) this.pendStart = pos;
-        if (!onPacket(r.payload, r.seq)) break;
+        if (!onPacket(r.payload, r.seq, r.lent)) break;
       }
     } finally {
       if (src === chunk) {
@@ -249,7 +273,7 @@ export class PacketOpener {
   }
 
   /** Opens one packet from src[pos, end) if it is complete. */
-  private open(src: Uint8Array, pos: number, end: number): { payload: Uint8Array; seq: number; consumed: number } | undefined {
+  private open(src: Uint8Array, pos: number, end: number): { payload: Uint8Array; seq: number; consumed: number; lent: boolean } | undefined {
     const c = this.cipher;
     const avail = end - pos;
     if (this.total < 0) {
@@ -285,14 +309,15 @@ export class PacketOpener {
     const payloadLen = total - 5 - padding;
     if (padding < MIN_PADDING) throw new ProtocolError(`packet padding of ${padding} bytes is under the minimum of ${MIN_PADDING}`);
     if (payloadLen < 1) throw new ProtocolError(`packet padding of ${padding} bytes leaves no room for a payload`);
-    const payload = plain.slice(at + 5, at + 5 + payloadLen);
+    const lent = this.lendChannelData && plain[at + 5] === CHANNEL_DATA;
+    const payload = lent ? plain.subarray(at + 5, at + 5 + payloadLen) : plain.slice(at + 5, at + 5 + payloadLen);
     const seq = this.seq;
     this.seq = (this.seq + 1) >>> 0;
     this.bytes += total + mac;
     this.packets++;
     this.total = -1;
     this.first = null;
-    return { payload, seq, consumed: total + mac };
+    return { payload, seq, consumed: total + mac, lent };
   }
 
   /** Releases the cipher's kernel context and drops buffered bytes. */
