@@ -149,9 +149,20 @@ export abstract class Connection {
     this.transport.receive(bytes);
   }
 
-  /** Everything waiting to be written to the socket, as one Uint8Array, or undefined. */
+  /**
+   * The next bytes to write to the socket, or undefined when nothing waits. Call until undefined
+   * and hand the blocks to the socket together (one writev).
+   */
   pollTransmit(): Uint8Array | undefined {
     return this.transport.takeOutput();
+  }
+
+  /**
+   * Optional: a chunk pollTransmit() returned has been written to the socket and is no longer
+   * referenced, so the engine may reuse its buffer (saves an allocation per block at bulk rates).
+   */
+  releaseTransmit(chunk: Uint8Array): void {
+    if (chunk instanceof Uint8Array) this.transport.releaseOutput(chunk);
   }
 
   /** The next event, or undefined when there is none. */

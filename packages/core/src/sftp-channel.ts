@@ -119,7 +119,8 @@ export class SftpClientBinding {
       const b = this.client.pollTransmit();
       if (!b) break;
       wrote = true;
-      if (!ch.write(b)) this.blocked = true;
+      // pollTransmit's buffers are nobody else's (fresh packets, or put data handed over)
+      if (!ch.write(b, true)) this.blocked = true;
     }
     if (wrote) this.host.kick();
   }
@@ -322,7 +323,7 @@ export class SftpServerBinding {
       const b = s.pollTransmit();
       if (!b) break;
       wrote = true;
-      if (!this.ch.write(b)) this.blocked = true;
+      if (!this.ch.write(b, true)) this.blocked = true;
     }
     if (wrote) this.host.kick();
     this.maybeFinish();

@@ -72,12 +72,16 @@ export function socketStream(socket: Socket, reader?: SocketReader): ByteStream 
       }
       socket.resume();
     },
-    write(chunks) {
+    write(chunks, written) {
       if (socket.destroyed || socket.writableEnded) return false;
-      if (chunks.length === 1) return socket.write(chunks[0]);
+      // the last write's callback runs once every chunk before it is done too
+      const done = written && ((e?: Error | null) => {
+        if (!e) written();
+      });
+      if (chunks.length === 1) return socket.write(chunks[0], done);
       socket.cork();
       let ok = true;
-      for (const c of chunks) ok = socket.write(c);
+      for (let i = 0; i < chunks.length; i++) ok = socket.write(chunks[i], i === chunks.length - 1 ? done : undefined);
       socket.uncork();
       return ok && socket.writableLength < socket.writableHighWaterMark;
     },

@@ -26,7 +26,7 @@ export type OutboxItem =
 
 /** What a Channel needs from the connection that owns it. */
 export interface ChannelOwner {
-  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined): boolean;
+  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined, handOver?: boolean): boolean;
   channelEnqueue(ch: Channel, item: OutboxItem): void;
   channelConsume(ch: Channel, n: number): void;
   channelAccept(ch: Channel): void;
@@ -112,10 +112,11 @@ export class Channel {
    * Queues data (stdout for sessions). Returns false when the queue is past its high-water mark:
    * wait for a channelWritable event before writing more. Throws once the hard limit would be
    * passed (the writer ignored backpressure). The bytes may be referenced until sent; they are
-   * copied only if they have to wait.
+   * copied only if they have to wait, unless `handOver` is true: then the caller gives the buffer
+   * away (never to touch it again) and it waits as it is.
    */
-  write(data: Uint8Array): boolean {
-    return this.owner.channelWrite(this, data, undefined);
+  write(data: Uint8Array, handOver = false): boolean {
+    return this.owner.channelWrite(this, data, undefined, handOver);
   }
 
   /** Queues extended data (type 1 = stderr, RFC 4254 §5.2). Same backpressure as write(). */

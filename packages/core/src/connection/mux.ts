@@ -414,7 +414,7 @@ export class ChannelMux implements ChannelOwner {
 
   // ---------------------------------------------------------------- ChannelOwner (application calls)
 
-  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined): boolean {
+  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined, handOver = false): boolean {
     if (!(data instanceof Uint8Array)) throw new TypeError(`channel write takes a Uint8Array, got ${typeof data}`);
     if (this.t.closed) throw new Error('the connection is closed');
     if (ch.ended || ch.state === 'closed' || ch.closeReceived) throw new Error(`channel ${ch.id}: write after ${ch.ended ? 'end' : 'close'}`);
@@ -427,8 +427,8 @@ export class ChannelMux implements ChannelOwner {
     ch.outbox.push(item);
     ch.queued += data.length;
     this.flush(ch);
-    // Whatever still waits must not alias the caller's buffer.
-    if (ch.outbox.includes(item) && item.bytes === data) {
+    // Whatever still waits must not alias the caller's buffer (unless it was handed over).
+    if (!handOver && item.off < data.length && ch.outbox.includes(item) && item.bytes === data) {
       item.bytes = data.slice(item.off);
       item.off = 0;
     }

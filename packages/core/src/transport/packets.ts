@@ -24,27 +24,64 @@ export function padsAfterLength(c: PacketCipher): boolean {
   return c.lengthInClear || c.firstBlockLength === 4;
 }
 
-/** Outbound bytes waiting for the socket: one growable buffer, handed over whole on take(). */
+/**
+ * Outbound bytes waiting for the socket, in blocks: packets are appended to the current block,
+ * which is closed and queued when the next packet does not fit (no doubling and re-copying of one
+ * big buffer at bulk rates). take() hands out one block at a time, whole, except that a small
+ * final block is copied out and its buffer kept: window adjusts and SFTP requests don't cost a
+ * fresh block each.
+ */
 export class OutputBuffer {
   private buf: Uint8Array;
   private len = 0;
+  private readonly ready: Uint8Array[] = [];
+  private readyBytes = 0;
+  /** Blocks handed out by take() and not yet given back; and given-back blocks ready for reuse. */
+  private readonly out = new WeakSet<ArrayBuffer>();
+  private readonly free: ArrayBuffer[] = [];
 
-  constructor(private readonly initial = 64 * 1024) {
-    this.buf = new Uint8Array(initial);
+  constructor(private readonly blockSize = 256 * 1024) {
+    this.buf = new Uint8Array(blockSize);
   }
 
+  /**
+   * A block take() returned has been written out: its buffer may carry later packets. Blocks not
+   * from take(), or given back twice, are ignored.
+   */
+  release(block: Uint8Array): void {
+    const b = block.buffer as ArrayBuffer;
+    if (!this.out.has(b)) return;
+    this.out.delete(b);
+    if (b.byteLength === this.blockSize && this.free.length < 8) this.free.push(b);
+  }
+
+  private newBlock(n: number): Uint8Array {
+    if (n <= this.blockSize) {
+      const b = this.free.pop();
+      if (b) return new Uint8Array(b);
+    }
+    return new Uint8Array(Math.max(this.blockSize, n));
+  }
+
+  /** Bytes waiting in all blocks. */
   get length(): number {
+    return this.readyBytes + this.len;
+  }
+
+  /** Where the next bytes go in the buffer reserve() returned. */
+  get offset(): number {
     return this.len;
   }
 
-  /** Makes room for n more bytes and returns the buffer; write at `length`, then commit(n). */
+  /** Makes room for n more contiguous bytes and returns the buffer; write at `offset`, then commit(n). */
   reserve(n: number): Uint8Array {
     if (this.len + n > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < this.len + n) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(this.buf.subarray(0, this.len));
-      this.buf = next;
+      if (this.len > 0) {
+        this.ready.push(this.buf.subarray(0, this.len));
+        this.readyBytes += this.len;
+      }
+      this.buf = this.newBlock(n);
+      this.len = 0;
     }
     return this.buf;
   }
@@ -59,21 +96,23 @@ export class OutputBuffer {
     this.len += b.length;
   }
 
-  /**
-   * Everything written since the last take, or undefined when nothing is waiting. A small batch
-   * (window adjusts, SFTP requests) is copied out and the buffer kept; a large one is handed over
-   * whole and a new buffer made: either way one copy at most, and no 64 KiB allocation per take
-   * (those drove the garbage collector at bulk rates).
-   */
+  /** The next block of bytes to send, in order, or undefined when nothing is waiting. */
   take(): Uint8Array | undefined {
+    if (this.ready.length > 0) {
+      const b = this.ready.shift()!;
+      this.readyBytes -= b.length;
+      this.out.add(b.buffer as ArrayBuffer);
+      return b;
+    }
     if (this.len === 0) return undefined;
-    if (this.len <= this.initial / 4) {
+    if (this.len <= this.blockSize / 16) {
       const small = this.buf.slice(0, this.len);
       this.len = 0;
       return small;
     }
     const out = this.buf.subarray(0, this.len);
-    this.buf = new Uint8Array(Math.max(this.initial, Math.min(this.buf.length, 4 * this.initial)));
+    this.out.add(out.buffer as ArrayBuffer);
+    this.buf = this.newBlock(0);
     this.len = 0;
     return out;
   }
@@ -127,7 +166,7 @@ export class PacketSealer {
     const total = 4 + packetLength;
     const mac = c ? c.macLength : 0;
     const target = c ? c.ioView : this.out.reserve(total);
-    const base = c ? 0 : this.out.length;
+    const base = c ? 0 : this.out.offset;
     target[base] = packetLength >>> 24;
     target[base + 1] = packetLength >>> 16;
     target[base + 2] = packetLength >>> 8;

@@ -232,9 +232,14 @@ export class Transport {
     }
   }
 
-  /** Everything waiting to be written to the peer, as one batch, or undefined. */
+  /** The next block of bytes to write to the peer (call until undefined), or undefined. */
   takeOutput(): Uint8Array | undefined {
     return this.out.take();
+  }
+
+  /** A block takeOutput() returned has been written: its buffer may be reused. */
+  releaseOutput(block: Uint8Array): void {
+    this.out.release(block);
   }
 
   /** Bytes waiting in the output buffer. */
