@@ -218,9 +218,11 @@ export interface SftpSessionInfo {
   readonly username: string;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
+  /** The key that logged the user in (publickey), if any. */
+  readonly userKey?: { readonly algorithm: string; readonly type: string; readonly blob: Uint8Array; readonly fingerprint: string };
 }
 
-/** A FileSystem shared by every session, or a factory making one per session. */
+/** A FileSystem shared by every session, or a factory making one per session (disposed when its session ends). */
 export type SftpFileSystemSource = FileSystem | ((session: SftpSessionInfo) => FileSystem | Promise<FileSystem>);
 
 /** @internal Joins an SftpServer to an accepted session channel. */
