@@ -62,3 +62,45 @@ export function describeTree(root: string, rel = ''): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * A TCP proxy on 127.0.0.1 to `target` that destroys both sockets once `cutAfter` bytes have gone
+ * the given way: a connection killed in the middle of a transfer.
+ */
+export async function cuttingProxy(target: number, way: 'toClient' | 'toServer', cutAfter: number): Promise<{ port: number; cut: Promise<void>; close(): Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  let onCut!: () => void;
+  const cut = new Promise<void>((r) => (onCut = r));
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((down) => {
+    const up = connect({ host: '127.0.0.1', port: target });
+    sockets.add(down).add(up);
+    let moved = 0;
+    const kill = () => {
+      down.destroy();
+      up.destroy();
+      onCut();
+    };
+    const [from, to] = way === 'toClient' ? [up, down] : [down, up];
+    from.on('data', (d: Buffer) => {
+      moved += d.length;
+      if (moved >= cutAfter) return kill();
+      if (!to.write(d)) from.pause();
+    });
+    to.on('drain', () => from.resume());
+    const [other, otherTo] = way === 'toClient' ? [down, up] : [up, down];
+    other.pipe(otherTo);
+    for (const s of [down, up]) s.on('error', () => kill()).on('close', () => kill());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    port,
+    cut,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
