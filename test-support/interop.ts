@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer, type NodeSshServer } from '../packages/node/src/index.ts';
+import { createServer, NodeFileSystem, type NodeSshServer } from '../packages/node/src/index.ts';
 import { runCommand } from '../packages/node/src/cli/serve.ts';
 import { parsePublicKeyLine, type AlgorithmRegistry } from '@seashell/core';
 import type { KeyFile, KeyKind } from './sshd.ts';
@@ -49,6 +49,8 @@ export async function startOurServer(opts: {
   clientKeys: readonly KeyFile[];
   registry?: AlgorithmRegistry;
   algorithms?: Record<string, string[]>;
+  /** Serve SFTP over this directory (jailed NodeFileSystem). */
+  sftpRoot?: string;
 }): Promise<OurServer> {
   const allowed = new Set(opts.clientKeys.map((k) => Buffer.from(parsePublicKeyLine(k.publicLine).blob).toString('base64')));
   const logins: OurServer['logins'] = [];
@@ -64,6 +66,7 @@ export async function startOurServer(opts: {
       return ok;
     },
     onExec: (exec) => runCommand(exec, exec.command, tempDir('seashell-cwd-'), { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }),
+    sftp: opts.sftpRoot ? await NodeFileSystem.create({ root: opts.sftpRoot }) : undefined,
   });
   const addr = await server.listen(0, '127.0.0.1');
   const dir = tempDir('seashell-our-');

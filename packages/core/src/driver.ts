@@ -111,7 +111,10 @@ export class Driver {
     // blocked, neither would ever drain (OpenSSH too keeps reading the network while output
     // waits). Instead `writeBlocked` tells the promise API to report backpressure to the
     // application's channel writes until the stream drains.
-    if (!this.stream.write(chunks)) this.writeBlocked = true;
+    const conn = this.conn;
+    if (!this.stream.write(chunks, () => {
+      for (const c of chunks) conn.releaseTransmit(c);
+    })) this.writeBlocked = true;
   }
 
   private armTimer(): void {

@@ -97,7 +97,7 @@ export abstract class Connection {
     const registry = config.registry ?? defaultRegistry;
     const algorithms = resolveAlgorithms(registry, config.algorithms);
     const host: TransportHost = {
-      onMessage: (payload) => this.onServiceMessage(payload),
+      onMessage: (payload, _seq, lent) => this.onServiceMessage(payload, lent),
       onHostKey: (algorithm, key, fingerprint) => this.emit({ type: 'hostKey', algorithm, key, fingerprint }),
       onKeysExchanged: (initial, algs) => {
         this.negotiated = algs;
@@ -123,6 +123,7 @@ export abstract class Connection {
         rekeyIntervalMs: config.rekeyIntervalMs,
         strictKex: config.strictKex,
         extInfo: config.extInfo,
+        lendChannelData: true,
       },
       host,
     );
@@ -133,6 +134,7 @@ export abstract class Connection {
       channelTypes: config.channelTypes ?? (role === 'server' ? ['session'] : []),
       globalRequests: config.globalRequests ?? [],
       maxChannels: config.maxChannels ?? MAX_CHANNELS,
+      eventsIdle: () => this.eventHead >= this.events.length,
     });
   }
 
@@ -147,9 +149,20 @@ export abstract class Connection {
     this.transport.receive(bytes);
   }
 
-  /** Everything waiting to be written to the socket, as one Uint8Array, or undefined. */
+  /**
+   * The next bytes to write to the socket, or undefined when nothing waits. Call until undefined
+   * and hand the blocks to the socket together (one writev).
+   */
   pollTransmit(): Uint8Array | undefined {
     return this.transport.takeOutput();
+  }
+
+  /**
+   * Optional: a chunk pollTransmit() returned has been written to the socket and is no longer
+   * referenced, so the engine may reuse its buffer (saves an allocation per block at bulk rates).
+   */
+  releaseTransmit(chunk: Uint8Array): void {
+    if (chunk instanceof Uint8Array) this.transport.releaseOutput(chunk);
   }
 
   /** The next event, or undefined when there is none. */
@@ -248,9 +261,9 @@ export abstract class Connection {
   }
 
   /** @internal a service message (5, 6, 50+) that passed the filter */
-  protected onServiceMessage(payload: Uint8Array): void {
+  protected onServiceMessage(payload: Uint8Array, lent = false): void {
     const n = payload[0];
-    if (n >= Msg.GLOBAL_REQUEST) this.mux.handle(payload);
+    if (n >= Msg.GLOBAL_REQUEST) this.mux.handle(payload, lent);
     else this.onAuthMessage(payload);
   }
 

@@ -398,7 +398,7 @@ export class ServerConnectionHandle {
         ch,
         { kick: () => this.driver.schedule() },
         o.sftp,
-        { username: this.conn.username ?? '', remoteAddress: this.peer.remoteAddress, remotePort: this.peer.remotePort },
+        { username: this.conn.username ?? '', remoteAddress: this.peer.remoteAddress, remotePort: this.peer.remotePort, userKey: this.userKey },
         o.sftpOptions,
       );
       this.sessions.set(ch, binding);

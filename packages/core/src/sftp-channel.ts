@@ -119,9 +119,22 @@ export class SftpClientBinding {
       const b = this.client.pollTransmit();
       if (!b) break;
       wrote = true;
-      if (!ch.write(b)) this.blocked = true;
+      // pollTransmit's buffers are nobody else's (fresh packets, or put data handed over)
+      if (!ch.write(b, true)) this.blocked = true;
     }
     if (wrote) this.host.kick();
+  }
+
+  /** Bytes from the server: into the client (which copies them unless `owned`). */
+  private take(data: Uint8Array, owned: boolean): void {
+    if (this.closed || this.client.closed) return;
+    try {
+      this.client.receive(data, owned);
+    } catch {
+      // a protocol error: SftpClient failed every request with it; the channel goes too (after
+      // this call: nothing may be sent while a lent payload is read)
+      queueMicrotask(() => this.close());
+    }
   }
 
   close(): void {
@@ -152,6 +165,8 @@ export class SftpClientBinding {
           break;
         }
         this.subsystemOk = true;
+        // From here on the server's bytes go straight into the SFTP client as they are decrypted.
+        this.ch.setDataHandler((d) => this.take(d, false));
         this.flush(); // INIT has been waiting since the client was made
         this.client.ready.then(
           () => {
@@ -162,16 +177,9 @@ export class SftpClientBinding {
         );
         break;
       case 'channelData':
+        // An event's payload is ours to keep, so whole SFTP packets in it are used without a copy.
+        this.take(ev.data, true);
         ev.channel.consume(ev.data.length);
-        if (this.closed || this.client.closed) break;
-        try {
-          // The payload is ours (the transport copies it out of the cipher's buffer), so whole
-          // SFTP packets inside it are used without another copy.
-          this.client.receive(ev.data, true);
-        } catch {
-          // a protocol error: SftpClient failed every request with it; the channel goes too
-          this.close();
-        }
         break;
       case 'channelExtendedData':
         ev.channel.consume(ev.data.length);
@@ -210,9 +218,11 @@ export interface SftpSessionInfo {
   readonly username: string;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
+  /** The key that logged the user in (publickey), if any. */
+  readonly userKey?: { readonly algorithm: string; readonly type: string; readonly blob: Uint8Array; readonly fingerprint: string };
 }
 
-/** A FileSystem shared by every session, or a factory making one per session. */
+/** A FileSystem shared by every session, or a factory making one per session (disposed when its session ends). */
 export type SftpFileSystemSource = FileSystem | ((session: SftpSessionInfo) => FileSystem | Promise<FileSystem>);
 
 /** @internal Joins an SftpServer to an accepted session channel. */
@@ -235,6 +245,9 @@ export class SftpServerBinding {
     private readonly options: Omit<SftpServerOptions, 'onTransmit' | 'onInputConsumed'> = {},
   ) {
     const shared = typeof source !== 'function';
+    // The client's bytes go straight into the server as they are decrypted; window is granted as
+    // the server admits requests (onInputConsumed), not as bytes arrive.
+    ch.setDataHandler((d) => this.take(d, false), false);
     Promise.resolve()
       .then(() => (typeof source === 'function' ? source(info) : source))
       .then(
@@ -267,18 +280,29 @@ export class SftpServerBinding {
     this.server = server;
     const early = this.early ?? [];
     this.early = undefined;
-    for (const d of early) if (!this.receive(d)) return;
+    for (const d of early) if (!this.receive(d, true)) return;
     this.maybeFinish();
     this.host.kick();
   }
 
-  private receive(data: Uint8Array): boolean {
+  /** Bytes from the client (`owned`: ours to keep; otherwise valid only during this call). */
+  private take(data: Uint8Array, owned: boolean): void {
+    if (this.closed || this.finishing) {
+      this.ch.consume(data.length);
+      return;
+    }
+    if (this.early) this.early.push(owned ? data : data.slice());
+    else this.receive(data, owned);
+  }
+
+  private receive(data: Uint8Array, owned: boolean): boolean {
     try {
-      this.server!.receive(data, true);
+      this.server!.receive(data, owned);
       return true;
     } catch {
-      // a framing or handshake error: the session cannot go on
-      this.finish(1);
+      // a framing or handshake error: the session cannot go on (closed after this call: nothing
+      // may be sent while a lent payload is read)
+      queueMicrotask(() => this.finish(1));
       return false;
     }
   }
@@ -301,7 +325,7 @@ export class SftpServerBinding {
       const b = s.pollTransmit();
       if (!b) break;
       wrote = true;
-      if (!this.ch.write(b)) this.blocked = true;
+      if (!this.ch.write(b, true)) this.blocked = true;
     }
     if (wrote) this.host.kick();
     this.maybeFinish();
@@ -334,12 +358,7 @@ export class SftpServerBinding {
   event(ev: ConnectionEvent): void {
     switch (ev.type) {
       case 'channelData':
-        if (this.closed || this.finishing) {
-          ev.channel.consume(ev.data.length);
-          break;
-        }
-        if (this.early) this.early.push(ev.data);
-        else this.receive(ev.data);
+        this.take(ev.data, true);
         break;
       case 'channelExtendedData':
         ev.channel.consume(ev.data.length);

@@ -5,7 +5,10 @@
 
 /** Callbacks a ByteStream calls; installed once with start(). */
 export interface ByteStreamHandlers {
-  /** Bytes arrived. The chunk is the receiver's to keep. */
+  /**
+   * Bytes arrived. The chunk is valid only during the call (an adapter may read into one reused
+   * buffer); copy what must outlive it. The engine never keeps it.
+   */
   data(chunk: Uint8Array): void;
   /** Writing may continue after write() returned false. */
   drain(): void;
@@ -24,8 +27,10 @@ export interface ByteStream {
    * writes cost more than the crypto. The chunks become the stream's. Returns false when the
    * stream's buffer is full; drain follows once it empties. (The Driver keeps reading anyway and
    * passes the backpressure on to channel writers, so two blocked ends cannot deadlock.)
+   * `written`, if the stream supports it, is called once every chunk has been handed to the
+   * system and is no longer referenced (the engine then reuses the buffers); never call it otherwise.
    */
-  write(chunks: readonly Uint8Array[]): boolean;
+  write(chunks: readonly Uint8Array[], written?: () => void): boolean;
   /** Stops data callbacks until resume() (the reader is behind). */
   pause(): void;
   resume(): void;

@@ -86,7 +86,10 @@ describe('binary packet protocol (RFC 4253 §6)', () => {
       sealer.seq = opener.seq = 0xfffffff0;
       const payloads = Array.from({ length: 40 }, (_, i) => rng.bytes(i + 1));
       for (const p of payloads) sealer.sealPayload(p);
-      const wire = out.take()!;
+      const blocks: Uint8Array[] = [];
+      for (let b; (b = out.take()); ) blocks.push(b);
+      const wire = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
+      blocks.reduce((o, b) => (wire.set(b, o), o + b.length), 0);
       const got: Uint8Array[] = [];
       const seqs: number[] = [];
       for (let off = 0; off < wire.length; ) {

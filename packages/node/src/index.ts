@@ -15,6 +15,7 @@ import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
+export { NodeFileSystem, NodeFileSink, NodeLocalTree, nodeFileSource, type NodeFileSystemOptions } from './sftp-fs.ts';
 export {
   SshClient,
   SshServer,
@@ -38,6 +39,10 @@ export type {
   ExecOptions,
   ExecProcess,
   StrictHostKeyChecking,
+  SftpSession,
+  SftpSessionOptions,
+  SftpSessionInfo,
+  SftpFileSystemSource,
 } from '@seashell/core';
 
 /** Node timers that never keep the process alive on their own (the socket does while it is open). */

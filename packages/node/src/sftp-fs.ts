@@ -509,6 +509,8 @@ async function readIdFile(file: string): Promise<Map<number, string>> {
  * so a cut never leaves a file that looks complete. resumeOffset/readBack read the partial.
  */
 export class NodeFileSink implements GetSink {
+  /** write() is done with each chunk when it resolves (the client reuses its buffer). */
+  readonly transient = true;
   private fh: FileHandle | undefined;
   private pos = 0;
   readonly partialPath: string;
@@ -567,18 +569,34 @@ export class NodeFileSink implements GetSink {
   }
 }
 
-/** A put source reading a local file (or a FIFO / device, without a size) in order, with skip for resume. */
+/**
+ * A put source reading a local file (or a FIFO / device, without a size) in order, with skip for
+ * resume. Chunks the transfer releases (acknowledged by the server) are read into again, so an
+ * upload reuses a few buffers instead of allocating one per request.
+ */
 export async function nodeFileSource(file: string): Promise<PutSource> {
   const fh = await fsp.open(file, 'r');
   const st = await fh.stat();
   let pos = 0;
+  const free: ArrayBuffer[] = [];
+  const lent = new WeakSet<ArrayBuffer>();
   const source: PutSource = {
     size: st.isFile() ? st.size : undefined,
     async read(max) {
-      const buf = new Uint8Array(max);
+      let ab = free.pop();
+      while (ab && ab.byteLength < max) ab = free.pop();
+      const buf = ab ? new Uint8Array(ab, 0, max) : new Uint8Array(max);
       const { bytesRead } = await fh.read(buf, 0, max, st.isFile() ? pos : null);
       pos += bytesRead;
-      return bytesRead === 0 ? null : buf.subarray(0, bytesRead);
+      if (bytesRead === 0) return null;
+      lent.add(buf.buffer as ArrayBuffer);
+      return buf.subarray(0, bytesRead);
+    },
+    release(chunk) {
+      const ab = chunk.buffer as ArrayBuffer;
+      if (!lent.has(ab)) return;
+      lent.delete(ab);
+      if (free.length < 128) free.push(ab);
     },
     async skip(n) {
       if (st.isFile()) pos += n;

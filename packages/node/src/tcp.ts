@@ -1,12 +1,45 @@
 // Node's net.Socket as the core ByteStream (packages/core/src/stream.ts): one corked batch per
 // write() call so a burst of SSH packets leaves as one writev, socket.write's return value and
 // 'drain' as write backpressure, socket.pause()/resume() as read backpressure.
+//
+// Reads: sockets we open (connectTcp) and accept (createServer) read into one reused buffer
+// (net's `onread`), READ_BUFFER bytes per syscall, instead of a fresh 64 KiB Buffer per read: at
+// hundreds of MiB/s those allocations were a large share of the garbage collector's work. The
+// engine never keeps a received chunk (ByteStreamHandlers.data), so the buffer can be reused.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { ByteStream, ByteStreamHandlers } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 
-/** Wraps a connected socket. Nagle is turned off: the engine already batches. */
-export function socketStream(socket: Socket): ByteStream {
+/** Bytes read per syscall into the reused buffer. */
+export const READ_BUFFER = 256 * 1024;
+
+/**
+ * Where a socket created with readerOptions() delivers its bytes: to the stream's handler once
+ * started, copied into a queue before that.
+ */
+export interface SocketReader {
+  deliver: ((chunk: Uint8Array) => void) | undefined;
+  early: Uint8Array[];
+}
+
+/** net.connect / net.Server `onread` options reading into one reused buffer, plus the reader they feed. */
+export function readerOptions(): { reader: SocketReader; onread: { buffer: Uint8Array; callback: (n: number, buf: Uint8Array) => boolean } } {
+  const reader: SocketReader = { deliver: undefined, early: [] };
+  const buffer = new Uint8Array(READ_BUFFER);
+  const callback = (n: number, buf: Uint8Array): boolean => {
+    const view = buf.subarray(0, n);
+    if (reader.deliver) reader.deliver(view);
+    else reader.early.push(view.slice());
+    return true;
+  };
+  return { reader, onread: { buffer, callback } };
+}
+
+/**
+ * Wraps a connected socket. Nagle is turned off: the engine already batches. Pass the reader when
+ * the socket was made with readerOptions()' onread (it then emits no 'data' events).
+ */
+export function socketStream(socket: Socket, reader?: SocketReader): ByteStream {
   socket.setNoDelay(true);
   let handlers: ByteStreamHandlers | undefined;
   let closed = false;
@@ -19,7 +52,12 @@ export function socketStream(socket: Socket): ByteStream {
     start(h) {
       if (handlers) throw new Error('socketStream: start() called twice');
       handlers = h;
-      socket.on('data', (d: Buffer) => h.data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
+      if (reader) {
+        reader.deliver = (d) => h.data(d);
+        for (const d of reader.early.splice(0)) h.data(d);
+      } else {
+        socket.on('data', (d: Buffer) => h.data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
+      }
       socket.on('drain', () => h.drain());
       socket.on('end', () => h.end());
       socket.on('close', () => {
@@ -34,12 +72,16 @@ export function socketStream(socket: Socket): ByteStream {
       }
       socket.resume();
     },
-    write(chunks) {
+    write(chunks, written) {
       if (socket.destroyed || socket.writableEnded) return false;
-      if (chunks.length === 1) return socket.write(chunks[0]);
+      // the last write's callback runs once every chunk before it is done too
+      const done = written && ((e?: Error | null) => {
+        if (!e) written();
+      });
+      if (chunks.length === 1) return socket.write(chunks[0], done);
       socket.cork();
       let ok = true;
-      for (const c of chunks) ok = socket.write(c);
+      for (let i = 0; i < chunks.length; i++) ok = socket.write(chunks[i], i === chunks.length - 1 ? done : undefined);
       socket.uncork();
       return ok && socket.writableLength < socket.writableHighWaterMark;
     },
@@ -64,7 +106,8 @@ export function connectTcp(host: string, port: number, timeoutMs = 20_000): Prom
   if (!host) throw new TypeError('connectTcp: host is empty');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`connectTcp: port must be 1..65535, got ${port}`);
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    const { reader, onread } = readerOptions();
+    const socket = netConnect({ host, port, onread });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new TimeoutError(`connecting to ${host}:${port} took longer than ${timeoutMs} ms`));
@@ -72,7 +115,7 @@ export function connectTcp(host: string, port: number, timeoutMs = 20_000): Prom
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeListener('error', onError);
-      resolve(socketStream(socket));
+      resolve(socketStream(socket, reader));
     });
     const onError = (e: Error) => {
       clearTimeout(timer);

@@ -26,7 +26,7 @@ export type OutboxItem =
 
 /** What a Channel needs from the connection that owns it. */
 export interface ChannelOwner {
-  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined): boolean;
+  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined, handOver?: boolean): boolean;
   channelEnqueue(ch: Channel, item: OutboxItem): void;
   channelConsume(ch: Channel, n: number): void;
   channelAccept(ch: Channel): void;
@@ -81,6 +81,10 @@ export class Channel {
   readonly incoming: IncomingRequest[] = [];
   /** @internal env requests accepted so far */
   envCount = 0;
+  /** @internal see setDataHandler */
+  dataHandler: ((data: Uint8Array) => void) | undefined;
+  /** @internal see setDataHandler */
+  autoConsume = true;
   /** Exit status or signal reported by the peer (client side), once known. */
   exitStatus?: number;
   exitSignal?: string;
@@ -108,10 +112,11 @@ export class Channel {
    * Queues data (stdout for sessions). Returns false when the queue is past its high-water mark:
    * wait for a channelWritable event before writing more. Throws once the hard limit would be
    * passed (the writer ignored backpressure). The bytes may be referenced until sent; they are
-   * copied only if they have to wait.
+   * copied only if they have to wait, unless `handOver` is true: then the caller gives the buffer
+   * away (never to touch it again) and it waits as it is.
    */
-  write(data: Uint8Array): boolean {
-    return this.owner.channelWrite(this, data, undefined);
+  write(data: Uint8Array, handOver = false): boolean {
+    return this.owner.channelWrite(this, data, undefined, handOver);
   }
 
   /** Queues extended data (type 1 = stderr, RFC 4254 §5.2). Same backpressure as write(). */
@@ -147,6 +152,20 @@ export class Channel {
    */
   consume(n: number): void {
     this.owner.channelConsume(this, n);
+  }
+
+  /**
+   * Takes this channel's data (not extended data) synchronously, as it is decrypted, instead of as
+   * channelData events: the bulk path of SFTP. `data` is a view valid only during the call (copy
+   * what you keep), and the handler must not send anything on the connection while it runs
+   * (write, request, close); consume() is fine. With autoConsume (default) the window re-opens by
+   * each chunk once the handler returns; otherwise call consume() as the bytes are processed.
+   * Data still arrives as events while earlier events wait in the queue, so order is kept.
+   */
+  setDataHandler(handler: ((data: Uint8Array) => void) | undefined, autoConsume = true): void {
+    if (handler !== undefined && typeof handler !== 'function') throw new TypeError('setDataHandler takes a function or undefined');
+    this.dataHandler = handler;
+    this.autoConsume = autoConsume;
   }
 
   /** Sends a typed channel request (after queued data). With wantReply a channelRequestResult event follows. */

@@ -62,6 +62,8 @@ export interface MuxOptions {
   readonly globalRequests: readonly string[];
   /** Most channels open at once. */
   readonly maxChannels: number;
+  /** True when every event emitted so far has been taken by the application (direct data may bypass the queue). */
+  readonly eventsIdle?: () => boolean;
 }
 
 /** Session channel requests a server passes to the application. */
@@ -79,6 +81,9 @@ const SERVER_SESSION_REQUESTS: ReadonlySet<string> = new Set([
 ]);
 
 export class ChannelMux implements ChannelOwner {
+  /** A lent payload is being handed to a channel's data handler: window adjustments wait. */
+  private lending = false;
+  private readonly deferredAdjust: Channel[] = [];
   private readonly channels = new Map<number, Channel>();
   private nextId = 0;
   private ready = false;
@@ -173,7 +178,8 @@ export class ChannelMux implements ChannelOwner {
   // ---------------------------------------------------------------- incoming messages
 
   /** Handles a connection protocol message (80-100). */
-  handle(payload: Uint8Array): void {
+  /** A connection-layer message; `lent`: a CHANNEL_DATA payload valid only during this call (copied if kept). */
+  handle(payload: Uint8Array, lent = false): void {
     switch (payload[0]) {
       case Msg.GLOBAL_REQUEST:
         return this.onGlobalRequest(payload);
@@ -189,7 +195,7 @@ export class ChannelMux implements ChannelOwner {
       case Msg.CHANNEL_WINDOW_ADJUST:
         return this.onWindowAdjust(payload);
       case Msg.CHANNEL_DATA:
-        return this.onData(payload, false);
+        return this.onData(payload, false, lent);
       case Msg.CHANNEL_EXTENDED_DATA:
         return this.onData(payload, true);
       case Msg.CHANNEL_EOF:
@@ -308,7 +314,7 @@ export class ChannelMux implements ChannelOwner {
     this.flush(ch);
   }
 
-  private onData(payload: Uint8Array, extended: boolean): void {
+  private onData(payload: Uint8Array, extended: boolean, lent = false): void {
     // Decoded by hand: this is the hot path (layout of ChannelData / ChannelExtendedData).
     const header = extended ? 13 : 9;
     if (payload.length < header) throw new ProtocolError(`CHANNEL_${extended ? 'EXTENDED_' : ''}DATA truncated`);
@@ -323,7 +329,20 @@ export class ChannelMux implements ChannelOwner {
     ch.localWindow -= len;
     if (ch.closeSent) return; // we are closing: drop what was in flight
     ch.unconsumed += len;
-    const data = payload.subarray(header);
+    const direct = extended ? undefined : ch.dataHandler;
+    // Straight to the channel's handler, only when no earlier event waits in the queue (order is kept).
+    if (direct && (this.opts.eventsIdle?.() ?? false)) {
+      this.lending = true;
+      try {
+        direct(payload.subarray(header));
+      } finally {
+        this.lending = false;
+      }
+      if (ch.autoConsume && ch.state === 'open') this.channelConsume(ch, Math.min(len, ch.unconsumed));
+      for (const c of this.deferredAdjust.splice(0)) this.maybeAdjust(c);
+      return;
+    }
+    const data = lent ? payload.slice(header) : payload.subarray(header);
     if (extended) this.emit({ type: 'channelExtendedData', channel: ch, dataType, data });
     else this.emit({ type: 'channelData', channel: ch, data });
   }
@@ -395,7 +414,7 @@ export class ChannelMux implements ChannelOwner {
 
   // ---------------------------------------------------------------- ChannelOwner (application calls)
 
-  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined): boolean {
+  channelWrite(ch: Channel, data: Uint8Array, dataType: number | undefined, handOver = false): boolean {
     if (!(data instanceof Uint8Array)) throw new TypeError(`channel write takes a Uint8Array, got ${typeof data}`);
     if (this.t.closed) throw new Error('the connection is closed');
     if (ch.ended || ch.state === 'closed' || ch.closeReceived) throw new Error(`channel ${ch.id}: write after ${ch.ended ? 'end' : 'close'}`);
@@ -408,8 +427,8 @@ export class ChannelMux implements ChannelOwner {
     ch.outbox.push(item);
     ch.queued += data.length;
     this.flush(ch);
-    // Whatever still waits must not alias the caller's buffer.
-    if (ch.outbox.includes(item) && item.bytes === data) {
+    // Whatever still waits must not alias the caller's buffer (unless it was handed over).
+    if (!handOver && item.off < data.length && ch.outbox.includes(item) && item.bytes === data) {
       item.bytes = data.slice(item.off);
       item.off = 0;
     }
@@ -438,7 +457,16 @@ export class ChannelMux implements ChannelOwner {
     if (n > ch.unconsumed) throw new RangeError(`channel ${ch.id}: consume(${n}) exceeds the ${ch.unconsumed} bytes delivered and not consumed`);
     ch.unconsumed -= n;
     ch.pendingAdjust += n;
-    // Announce in batches: once half the window is waiting to be re-opened.
+    // While a lent payload is being read, nothing may be sealed (it shares the cipher's buffer).
+    if (this.lending) {
+      if (!this.deferredAdjust.includes(ch)) this.deferredAdjust.push(ch);
+      return;
+    }
+    this.maybeAdjust(ch);
+  }
+
+  /** Announces re-opened window in batches: once half the window is waiting. */
+  private maybeAdjust(ch: Channel): void {
     if (ch.state === 'open' && !ch.closeSent && !ch.eofReceived && ch.pendingAdjust >= ch.windowSize / 2) {
       const bytes = ch.pendingAdjust;
       ch.pendingAdjust = 0;

@@ -4,11 +4,11 @@
 // carry ids, so any number may be in flight and replies may come in any order.
 import { ProtocolError, SftpError } from '../wire/index.ts';
 import { type Attrs, checkAttrs } from './attrs.ts';
-import { type ExtensionPair, type NameEntry, type SftpMessage, decodePacket, encodePacket, packetName } from './codec.ts';
+import { type ExtensionPair, type NameEntry, type SftpMessage, decodePacket, encodePacket, encodeWriteHeader, packetName } from './codec.ts';
 import { FXP, OpenFlags, SFTP_LIMITS, SFTP_VERSION, STATUS_TEXT, SftpStatus } from './constants.ts';
 import * as ext from './extensions.ts';
 import { EXTENSIONS, type ExtensionKey, type SftpLimits, type StatVfs } from './extensions.ts';
-import { PacketFramer } from './framing.ts';
+import { PacketFramer, PacketPool } from './framing.ts';
 import { OutQueue } from './outqueue.ts';
 import { MemorySink, type ReadStreamOptions, type WriteStreamOptions, createReadStream, createWriteStream, memorySource } from './streams.ts';
 import { type GetSink, type LocalTree, type PutOptions, type PutSourceArg, type TransferOptions, type TransferResult, type TreeResult, getDirectory, getFile, putDirectory, putFile } from './transfer.ts';
@@ -89,10 +89,11 @@ const utf8 = new TextEncoder();
 
 export class SftpClient {
   private readonly framer: PacketFramer;
+  private readonly pool: PacketPool;
   private readonly out: OutQueue;
   private readonly pending = new Map<number, Pending>();
   /** Requests encoded but not yet sent (before VERSION, or past maxOutstanding), in call order. */
-  private readonly backlog: { packet: Uint8Array; pending: Pending }[] = [];
+  private readonly backlog: { packet: Uint8Array; data: Uint8Array | undefined; pending: Pending }[] = [];
   private readonly maxOutstanding: number;
   private nextId = 0;
   private info: ServerInfo | undefined;
@@ -109,7 +110,8 @@ export class SftpClient {
     if (!Number.isInteger(maxPacket) || maxPacket < SFTP_LIMITS.MIN_PACKET) throw new RangeError(`SFTP client: maxPacketLength must be an integer >= ${SFTP_LIMITS.MIN_PACKET}, got ${maxPacket}`);
     this.maxOutstanding = options.maxOutstanding ?? SFTP_LIMITS.MAX_OUTSTANDING;
     if (!Number.isInteger(this.maxOutstanding) || this.maxOutstanding < 1) throw new RangeError(`SFTP client: maxOutstanding must be a positive integer, got ${options.maxOutstanding}`);
-    this.framer = new PacketFramer(maxPacket, 'SFTP client');
+    this.pool = new PacketPool(maxPacket);
+    this.framer = new PacketFramer(maxPacket, 'SFTP client', this.pool);
     this.out = new OutQueue();
     this.ready = new Promise<ServerInfo>((res, rej) => {
       this.resolveReady = res;
@@ -138,6 +140,15 @@ export class SftpClient {
       this.fail(err);
       throw err;
     }
+  }
+
+  /**
+   * Hands back a chunk read() (or a transfer) returned, once nothing uses it any more, so its
+   * buffer can carry a later reply instead of a new allocation. Optional. Only large chunks of this
+   * client are taken (others are ignored); the chunk must not be touched afterwards.
+   */
+  recycle(chunk: Uint8Array): void {
+    if (chunk instanceof Uint8Array) this.pool.give(chunk);
   }
 
   /** The next bytes to write to the channel, or undefined. */
@@ -252,14 +263,19 @@ export class SftpClient {
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.send(packet, undefined, { expect, eofOk, what, path, maxData });
+  }
+
+  /** Queues an encoded packet (and, for a WRITE sent without copying, its data after it). */
+  private send(packet: Uint8Array, data: Uint8Array | undefined, p: Omit<Pending, 'resolve' | 'reject'>): Promise<SftpMessage | null> {
     return new Promise<SftpMessage | null>((resolve, reject) => {
-      const pending: Pending = { expect, eofOk, what, path, maxData, resolve, reject };
-      if (!this.info || this.pending.size >= this.maxOutstanding || this.backlog.length > 0) this.backlog.push({ packet, pending });
-      else this.transmit(packet, pending);
+      const pending: Pending = { ...p, resolve, reject };
+      if (!this.info || this.pending.size >= this.maxOutstanding || this.backlog.length > 0) this.backlog.push({ packet, data, pending });
+      else this.transmit(packet, data, pending);
     });
   }
 
-  private transmit(packet: Uint8Array, pending: Pending): void {
+  private transmit(packet: Uint8Array, data: Uint8Array | undefined, pending: Pending): void {
     const id = this.allocId();
     packet[5] = id >>> 24; // the request id sits right after the length and type
     packet[6] = id >>> 16;
@@ -267,13 +283,14 @@ export class SftpClient {
     packet[8] = id;
     this.pending.set(id, pending);
     this.out.push(packet);
+    if (data !== undefined && data.length > 0) this.out.push(data);
   }
 
   /** Sends backlogged requests, in order, while there is room. */
   private drainBacklog(): void {
     while (this.info && this.backlog.length > 0 && this.pending.size < this.maxOutstanding) {
-      const { packet, pending } = this.backlog.shift()!;
-      this.transmit(packet, pending);
+      const { packet, data, pending } = this.backlog.shift()!;
+      this.transmit(packet, data, pending);
     }
   }
 
@@ -338,12 +355,22 @@ export class SftpClient {
     return m === null ? null : (m as Extract<SftpMessage, { type: typeof FXP.DATA }>).data;
   }
 
-  /** Writes `data` at `offset`. Keep each write within the server's max-write-length (limits()). */
-  async write(handle: SftpHandle, offset: number, data: Uint8Array): Promise<void> {
+  /**
+   * Writes `data` at `offset`. Keep each write within the server's max-write-length (limits()).
+   * The data is copied at once unless `handOver` is true: then it is sent as it is, and must not
+   * change until the returned promise settles (transfers use this to avoid a copy per byte).
+   */
+  async write(handle: SftpHandle, offset: number, data: Uint8Array, handOver = false): Promise<void> {
     SftpClient.checkHandle(handle, 'write', 'file');
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`SFTP write: offset must be a non-negative safe integer, got ${offset}`);
     if (!(data instanceof Uint8Array)) throw new TypeError('SFTP write: data must be a Uint8Array');
-    await this.status({ type: FXP.WRITE, handle: handle.bytes, offset, data }, 'write', handle.path);
+    if (!handOver || data.length < 8192) {
+      await this.status({ type: FXP.WRITE, handle: handle.bytes, offset, data }, 'write', handle.path);
+      return;
+    }
+    if (this.failure) throw this.failure;
+    const header = encodeWriteHeader(0, handle.bytes, offset, data.length);
+    await this.send(header, data, { expect: FXP.STATUS, eofOk: false, what: 'write', path: handle.path });
   }
 
   /** Attributes of a path, following symbolic links. */

@@ -236,6 +236,28 @@ function encodeWrite(id: number, handle: Uint8Array, offset: number, data: Uint8
   return out;
 }
 
+/**
+ * The header of a WRITE (everything before the data; its length field counts the data), for
+ * sending the data as a separate buffer without copying it: the hot path of uploads.
+ */
+export function encodeWriteHeader(id: number, handle: Uint8Array, offset: number, dataLength: number): Uint8Array {
+  if (!(handle instanceof Uint8Array)) throw new TypeError('SFTP WRITE: handle must be a Uint8Array');
+  if (handle.length > SFTP_LIMITS.MAX_HANDLE) throw new RangeError(`SFTP: handle longer than ${SFTP_LIMITS.MAX_HANDLE} bytes`);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`SFTP: offset must be a non-negative safe integer, got ${offset}`);
+  const head = 1 + 4 + 4 + handle.length + 8 + 4;
+  const out = new Uint8Array(4 + head);
+  writeHeader(out, head + dataLength, FXP.WRITE, checkId(id));
+  const dv = new DataView(out.buffer);
+  let p = 9;
+  dv.setUint32(p, handle.length);
+  out.set(handle, p + 4);
+  p += 4 + handle.length;
+  dv.setUint32(p, Math.floor(offset / 0x100000000));
+  dv.setUint32(p + 4, offset >>> 0);
+  dv.setUint32(p + 8, dataLength);
+  return out;
+}
+
 /** Encodes a DATA reply into one exactly sized buffer: the hot path of downloads. */
 function encodeData(id: number, data: Uint8Array): Uint8Array {
   const len = 1 + 4 + 4 + data.length;

@@ -4,6 +4,43 @@
 // packet is buffered only up to the bound.
 import { ProtocolError } from '../wire/index.ts';
 
+/** Packets at least this long are assembled in pooled buffers (when the framer has a pool). */
+const POOLED_MIN = 64 * 1024;
+
+/**
+ * Reusable buffers for large packets: a download's DATA replies are assembled in a few buffers
+ * handed back (give) once their data has been written, instead of a new 256 KiB allocation for
+ * each (at hundreds of MiB/s those allocations drive the garbage collector). Only buffers this
+ * pool handed out and not yet received back are taken, so a chunk given back twice, or one that
+ * never came from here, is ignored.
+ */
+export class PacketPool {
+  private readonly free: ArrayBuffer[] = [];
+  private readonly out = new WeakSet<ArrayBuffer>();
+
+  constructor(
+    /** Capacity of each buffer (the largest packet). */
+    readonly size: number,
+    /** Buffers kept for reuse at most. */
+    readonly keep = 16,
+  ) {}
+
+  /** A view of `len` bytes (len <= size) on a free or new buffer; its contents are arbitrary. */
+  take(len: number): Uint8Array {
+    const b = this.free.pop() ?? new ArrayBuffer(this.size);
+    this.out.add(b);
+    return new Uint8Array(b, 0, len);
+  }
+
+  /** Hands back a view on one of this pool's buffers: it will carry a later packet. */
+  give(view: Uint8Array): void {
+    const b = view.buffer as ArrayBuffer;
+    if (!this.out.has(b)) return;
+    this.out.delete(b);
+    if (this.free.length < this.keep) this.free.push(b);
+  }
+}
+
 export class PacketFramer {
   private header = new Uint8Array(4);
   private headerFill = 0;
@@ -14,6 +51,8 @@ export class PacketFramer {
     /** Largest packet length accepted (type + body). */
     readonly maxPacket: number,
     private readonly what = 'SFTP',
+    /** Where large packets that span several chunks are assembled (default: a new buffer each). */
+    private readonly pool?: PacketPool,
   ) {
     if (!Number.isInteger(maxPacket) || maxPacket < 5 || maxPacket > 0x7fffffff) throw new RangeError(`${what}: max packet must be an integer in [5, 2^31), got ${maxPacket}`);
   }
@@ -43,7 +82,7 @@ export class PacketFramer {
             p += 4 + len;
             continue;
           }
-          this.packet = new Uint8Array(len);
+          this.packet = this.alloc(len);
           this.fill = 0;
           p += 4;
           continue;
@@ -57,7 +96,7 @@ export class PacketFramer {
         const len = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
         this.headerFill = 0;
         this.checkLength(len);
-        this.packet = new Uint8Array(len);
+        this.packet = this.alloc(len);
         this.fill = 0;
         continue;
       }
@@ -72,6 +111,10 @@ export class PacketFramer {
         onPacket(pkt);
       }
     }
+  }
+
+  private alloc(len: number): Uint8Array {
+    return this.pool && len >= POOLED_MIN && len <= this.pool.size ? this.pool.take(len) : new Uint8Array(len);
   }
 
   private checkLength(len: number): void {

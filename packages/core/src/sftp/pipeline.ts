@@ -38,6 +38,8 @@ export interface ReadPipelineOptions {
   chunkSize: number;
   concurrency: number;
   signal?: AbortSignal;
+  /** Hand each piece back to the client (SftpClient.recycle) once deliver() has settled: deliver keeps nothing. */
+  recycle?: boolean;
 }
 
 /**
@@ -118,6 +120,7 @@ export async function readPipelined(client: SftpClient, handle: SftpHandle, o: R
         const keep = Math.min(piece.length, Math.max(0, Math.min(eof, hardEnd) - at));
         const data = keep < piece.length ? piece.subarray(0, keep) : piece;
         if (data.length > 0) await deliver(data, at);
+        if (o.recycle) client.recycle(piece);
         at += piece.length;
         continue;
       }
@@ -156,6 +159,8 @@ export class WritePipeline {
     private readonly concurrency: number,
     private readonly window: number,
     private readonly signal?: AbortSignal,
+    /** Send each piece without copying it (it must not change until acknowledged). */
+    private readonly handOver = false,
   ) {
     checkPipelineOptions(1, concurrency);
     this.nextOffset = start;
@@ -178,8 +183,11 @@ export class WritePipeline {
     if (this.signal?.aborted) throw abortReason(this.signal);
   }
 
-  /** Sends one piece at the next offset once there is room; resolves when it has been queued (not acknowledged). */
-  async write(data: Uint8Array, onAck?: (bytes: number) => void): Promise<void> {
+  /**
+   * Sends one piece at the next offset once there is room; resolves when it has been queued (not
+   * acknowledged). onAck gets the byte count, and `done` is called, once the server acknowledged it.
+   */
+  async write(data: Uint8Array, onAck?: (bytes: number) => void, done?: () => void): Promise<void> {
     this.check();
     while (this.inflight >= this.concurrency || (this.inflight > 0 && this.nextOffset + data.length - this.lowestPending() > this.window)) {
       await new Promise<void>((r) => (this.wake = r));
@@ -189,12 +197,13 @@ export class WritePipeline {
     this.nextOffset += data.length;
     this.inflight++;
     this.pendingOffsets.add(off);
-    this.client.write(this.handle, off, data).then(
+    this.client.write(this.handle, off, data, this.handOver).then(
       () => {
         this.inflight--;
         this.pendingOffsets.delete(off);
         this.acked += data.length;
         onAck?.(data.length);
+        done?.();
         this.wake();
       },
       (e) => {

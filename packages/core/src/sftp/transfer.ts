@@ -74,6 +74,11 @@ export interface TransferResult {
 
 /** A destination for get. Bytes arrive strictly in order, starting at begin()'s offset. */
 export interface GetSink {
+  /**
+   * True when write() keeps no reference to its chunk once its promise settles (it copies or has
+   * finished with it): the chunk's buffer is then reused for a later reply (SftpClient.recycle).
+   */
+  readonly transient?: boolean;
   /** Resume: bytes already there from an earlier attempt (0 or absent: none). */
   resumeOffset?(): Promise<number> | number;
   /** Resume: reads back part of what is already there, for the check. */
@@ -91,10 +96,15 @@ export interface GetSink {
 export interface PutSource {
   /** Total bytes, when known (for progress and resume sanity checks). */
   size?: number;
-  /** Up to maxLength next bytes (fewer is fine); null at the end. */
+  /**
+   * Up to maxLength next bytes (fewer is fine); null at the end. The chunk is sent without being
+   * copied: it must not change until put() settles.
+   */
   read(maxLength: number): Promise<Uint8Array | null> | Uint8Array | null;
   /** Skips n bytes (default: read and discard). */
   skip?(n: number): Promise<void> | void;
+  /** Optional: a chunk read() returned has been written and acknowledged; its buffer may be reused. */
+  release?(chunk: Uint8Array): void;
   close?(): Promise<void> | void;
 }
 
@@ -188,7 +198,7 @@ export async function getFile(client: SftpClient, remotePath: string, sink: GetS
         } else {
           const from = have - verifyWindow(options, have);
           let same = true;
-          const reached = await readPipelined(client, handle, { start: from, end: have, chunkSize, concurrency, signal }, async (data, off) => {
+          const reached = await readPipelined(client, handle, { start: from, end: have, chunkSize, concurrency, signal, recycle: true }, async (data, off) => {
             if (!same) return;
             const local = await sink.readBack!(off, data.length);
             if (!equalBytes(local, data)) same = false;
@@ -206,7 +216,7 @@ export async function getFile(client: SftpClient, remotePath: string, sink: GetS
     begun = true;
     let transferred = start;
     options.onProgress?.({ transferred, total });
-    const end = await readPipelined(client, handle, { start, sizeHint: total, chunkSize, concurrency, signal }, async (data) => {
+    const end = await readPipelined(client, handle, { start, sizeHint: total, chunkSize, concurrency, signal, recycle: sink.transient === true }, async (data) => {
       await sink.write(data);
       transferred += data.length;
       options.onProgress?.({ transferred, total });
@@ -243,6 +253,8 @@ export type PutSourceArg = PutSource | (() => PutSource | Promise<PutSource>);
 /** A source with one chunk of push-back, so a resume check can hand back what it read past the resume point. */
 class Rewindable implements PutSource {
   private back: Uint8Array | undefined;
+  /** Chunks served from the push-back: pieces of one buffer, never released (another piece may be in use). */
+  private readonly fromBack = new WeakSet<Uint8Array>();
   constructor(readonly inner: PutSource) {}
   get size(): number | undefined {
     return this.inner.size;
@@ -253,17 +265,18 @@ class Rewindable implements PutSource {
   async read(n: number): Promise<Uint8Array | null> {
     if (this.back) {
       const b = this.back;
-      if (b.length <= n) {
-        this.back = undefined;
-        return b;
-      }
-      this.back = b.subarray(n);
-      return b.subarray(0, n);
+      const piece = b.length <= n ? b : b.subarray(0, n);
+      this.back = b.length <= n ? undefined : b.subarray(n);
+      this.fromBack.add(piece);
+      return piece;
     }
     return this.inner.read(n);
   }
   async skip(n: number): Promise<void> {
     return skipSource(this.inner, n);
+  }
+  release(chunk: Uint8Array): void {
+    if (!this.fromBack.has(chunk)) this.inner.release?.(chunk);
   }
   async close(): Promise<void> {
     await this.inner.close?.();
@@ -320,7 +333,7 @@ export async function putFile(client: SftpClient, sourceArg: PutSourceArg, remot
         let firstDiff = -1;
         let reached = from;
         try {
-          reached = await readPipelined(client, check, { start: from, end: have, chunkSize: readChunk, concurrency, signal }, async (data, off) => {
+          reached = await readPipelined(client, check, { start: from, end: have, chunkSize: readChunk, concurrency, signal, recycle: true }, async (data, off) => {
             if (firstDiff >= 0) return;
             const local = await readExactly(source, data.length);
             let i = 0;
@@ -369,7 +382,7 @@ async function putFrom(
   let closed = false;
   try {
     if (start > 0) await client.fsetstat(handle, { size: start });
-    const writer = new WritePipeline(client, handle, start, concurrency, window, signal);
+    const writer = new WritePipeline(client, handle, start, concurrency, window, signal, true);
     let acked = start;
     options.onProgress?.({ transferred: acked, total });
     const onAck = (n: number) => {
@@ -380,10 +393,11 @@ async function putFrom(
       if (signal?.aborted) throw abortReason(signal);
       const data = await source.read(chunkSize);
       if (data === null || data.length === 0) break;
-      for (let o = 0; o < data.length; o += chunkSize) {
-        const piece = data.length <= chunkSize ? data : data.subarray(o, Math.min(data.length, o + chunkSize));
-        await writer.write(piece, onAck);
+      if (data.length <= chunkSize) {
+        await writer.write(data, onAck, () => source.release?.(data));
+        continue;
       }
+      for (let o = 0; o < data.length; o += chunkSize) await writer.write(data.subarray(o, Math.min(data.length, o + chunkSize)), onAck);
     }
     await writer.flush();
     if (options.fsync && client.supports('fsync')) await client.fsync(handle);

@@ -24,27 +24,64 @@ export function padsAfterLength(c: PacketCipher): boolean {
   return c.lengthInClear || c.firstBlockLength === 4;
 }
 
-/** Outbound bytes waiting for the socket: one growable buffer, handed over whole on take(). */
+/**
+ * Outbound bytes waiting for the socket, in blocks: packets are appended to the current block,
+ * which is closed and queued when the next packet does not fit (no doubling and re-copying of one
+ * big buffer at bulk rates). take() hands out one block at a time, whole, except that a small
+ * final block is copied out and its buffer kept: window adjusts and SFTP requests don't cost a
+ * fresh block each.
+ */
 export class OutputBuffer {
   private buf: Uint8Array;
   private len = 0;
+  private readonly ready: Uint8Array[] = [];
+  private readyBytes = 0;
+  /** Blocks handed out by take() and not yet given back; and given-back blocks ready for reuse. */
+  private readonly out = new WeakSet<ArrayBuffer>();
+  private readonly free: ArrayBuffer[] = [];
 
-  constructor(private readonly initial = 64 * 1024) {
-    this.buf = new Uint8Array(initial);
+  constructor(private readonly blockSize = 256 * 1024) {
+    this.buf = new Uint8Array(blockSize);
   }
 
+  /**
+   * A block take() returned has been written out: its buffer may carry later packets. Blocks not
+   * from take(), or given back twice, are ignored.
+   */
+  release(block: Uint8Array): void {
+    const b = block.buffer as ArrayBuffer;
+    if (!this.out.has(b)) return;
+    this.out.delete(b);
+    if (b.byteLength === this.blockSize && this.free.length < 8) this.free.push(b);
+  }
+
+  private newBlock(n: number): Uint8Array {
+    if (n <= this.blockSize) {
+      const b = this.free.pop();
+      if (b) return new Uint8Array(b);
+    }
+    return new Uint8Array(Math.max(this.blockSize, n));
+  }
+
+  /** Bytes waiting in all blocks. */
   get length(): number {
+    return this.readyBytes + this.len;
+  }
+
+  /** Where the next bytes go in the buffer reserve() returned. */
+  get offset(): number {
     return this.len;
   }
 
-  /** Makes room for n more bytes and returns the buffer; write at `length`, then commit(n). */
+  /** Makes room for n more contiguous bytes and returns the buffer; write at `offset`, then commit(n). */
   reserve(n: number): Uint8Array {
     if (this.len + n > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < this.len + n) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(this.buf.subarray(0, this.len));
-      this.buf = next;
+      if (this.len > 0) {
+        this.ready.push(this.buf.subarray(0, this.len));
+        this.readyBytes += this.len;
+      }
+      this.buf = this.newBlock(n);
+      this.len = 0;
     }
     return this.buf;
   }
@@ -59,11 +96,23 @@ export class OutputBuffer {
     this.len += b.length;
   }
 
-  /** Everything written since the last take, or undefined when nothing is waiting. */
+  /** The next block of bytes to send, in order, or undefined when nothing is waiting. */
   take(): Uint8Array | undefined {
+    if (this.ready.length > 0) {
+      const b = this.ready.shift()!;
+      this.readyBytes -= b.length;
+      this.out.add(b.buffer as ArrayBuffer);
+      return b;
+    }
     if (this.len === 0) return undefined;
+    if (this.len <= this.blockSize / 16) {
+      const small = this.buf.slice(0, this.len);
+      this.len = 0;
+      return small;
+    }
     const out = this.buf.subarray(0, this.len);
-    this.buf = new Uint8Array(Math.max(this.initial, Math.min(this.buf.length, 4 * this.initial)));
+    this.out.add(out.buffer as ArrayBuffer);
+    this.buf = this.newBlock(0);
     this.len = 0;
     return out;
   }
@@ -117,7 +166,7 @@ export class PacketSealer {
     const total = 4 + packetLength;
     const mac = c ? c.macLength : 0;
     const target = c ? c.ioView : this.out.reserve(total);
-    const base = c ? 0 : this.out.length;
+    const base = c ? 0 : this.out.offset;
     target[base] = packetLength >>> 24;
     target[base + 1] = packetLength >>> 16;
     target[base + 2] = packetLength >>> 8;
@@ -158,8 +207,15 @@ export class PacketSealer {
   }
 }
 
-/** Called for each packet opened; return false to stop (the rest stays buffered). */
-export type PacketHandler = (payload: Uint8Array, seq: number) => boolean;
+/**
+ * Called for each packet opened; return false to stop (the rest stays buffered). When `lent` is
+ * true the payload is a view of the cipher's buffer, valid only until the handler returns and
+ * only while nothing is sealed (see PacketOpener.lendChannelData).
+ */
+export type PacketHandler = (payload: Uint8Array, seq: number, lent: boolean) => boolean;
+
+/** SSH_MSG_CHANNEL_DATA (RFC 4254 §5.2), the one message whose payload may be lent. */
+const CHANNEL_DATA = 94;
 
 /** The receiving half of the binary packet protocol. */
 export class PacketOpener {
@@ -175,6 +231,13 @@ export class PacketOpener {
   /** The current packet's total length (4 + packet_length) once its first block was read, and that block as decryptLength left it. */
   private total = -1;
   private first: Uint8Array | null = null;
+  /**
+   * Hand CHANNEL_DATA payloads out as views of the cipher's IO buffer instead of copies (the
+   * receiver copies what it keeps). Saves an allocation and a copy of every byte received on the
+   * bulk path. The view dies when the next packet is opened or anything is sealed (the IO buffer
+   * is shared with the sending side), so the transport and the channel layer use it before either.
+   */
+  lendChannelData = false;
 
   /** Installs the cipher for packets after NEWKEYS; disposes the old one. */
   setCipher(c: PacketCipher): void {
@@ -217,7 +280,7 @@ export class PacketOpener {
         if (r === undefined) break;
         pos += r.consumed;
         if (src === this.pend) this.pendStart = pos;
-        if (!onPacket(r.payload, r.seq)) break;
+        if (!onPacket(r.payload, r.seq, r.lent)) break;
       }
     } finally {
       if (src === chunk) {
@@ -249,7 +312,7 @@ export class PacketOpener {
   }
 
   /** Opens one packet from src[pos, end) if it is complete. */
-  private open(src: Uint8Array, pos: number, end: number): { payload: Uint8Array; seq: number; consumed: number } | undefined {
+  private open(src: Uint8Array, pos: number, end: number): { payload: Uint8Array; seq: number; consumed: number; lent: boolean } | undefined {
     const c = this.cipher;
     const avail = end - pos;
     if (this.total < 0) {
@@ -285,14 +348,15 @@ export class PacketOpener {
     const payloadLen = total - 5 - padding;
     if (padding < MIN_PADDING) throw new ProtocolError(`packet padding of ${padding} bytes is under the minimum of ${MIN_PADDING}`);
     if (payloadLen < 1) throw new ProtocolError(`packet padding of ${padding} bytes leaves no room for a payload`);
-    const payload = plain.slice(at + 5, at + 5 + payloadLen);
+    const lent = this.lendChannelData && plain[at + 5] === CHANNEL_DATA;
+    const payload = lent ? plain.subarray(at + 5, at + 5 + payloadLen) : plain.slice(at + 5, at + 5 + payloadLen);
     const seq = this.seq;
     this.seq = (this.seq + 1) >>> 0;
     this.bytes += total + mac;
     this.packets++;
     this.total = -1;
     this.first = null;
-    return { payload, seq, consumed: total + mac };
+    return { payload, seq, consumed: total + mac, lent };
   }
 
   /** Releases the cipher's kernel context and drops buffered bytes. */

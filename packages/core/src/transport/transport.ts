@@ -50,6 +50,8 @@ export interface TransportOptions {
   readonly strictKex?: boolean;
   /** Client: offer ext-info-c. Server: answer ext-info-c with EXT_INFO. Default true. */
   readonly extInfo?: boolean;
+  /** CHANNEL_DATA payloads go to onMessage as lent views, not copies (see PacketOpener.lendChannelData). Default false. */
+  readonly lendChannelData?: boolean;
   /** Server: the server-sig-algs to advertise (default: the host key algorithms we verify). */
   readonly serverSigAlgs?: readonly string[];
 }
@@ -67,7 +69,8 @@ export interface DisconnectInfo {
 /** What the transport tells the layer above it. */
 export interface TransportHost {
   /** A service message (SERVICE_REQUEST/ACCEPT, 50 and up) that passed the filter. */
-  onMessage(payload: Uint8Array, seq: number): void;
+  /** `lent`: the payload is a view valid only during this call, and only if nothing is sent meanwhile (PacketOpener.lendChannelData). */
+  onMessage(payload: Uint8Array, seq: number, lent: boolean): void;
   /** Client: the server's host key is proven; call accept/rejectHostKey. */
   onHostKey(algorithm: string, key: Uint8Array, fingerprint: string): void;
   /** A key exchange finished in both directions. */
@@ -132,6 +135,7 @@ export class Transport {
   constructor(opts: TransportOptions, host: TransportHost) {
     this.opts = opts;
     this.role = opts.role;
+    this.opener.lendChannelData = opts.lendChannelData ?? false;
     this.host = host;
     this.sealer = new PacketSealer(this.out, opts.random);
     this.version = new VersionReader(opts.role);
@@ -228,9 +232,14 @@ export class Transport {
     }
   }
 
-  /** Everything waiting to be written to the peer, as one batch, or undefined. */
+  /** The next block of bytes to write to the peer (call until undefined), or undefined. */
   takeOutput(): Uint8Array | undefined {
     return this.out.take();
+  }
+
+  /** A block takeOutput() returned has been written: its buffer may be reused. */
+  releaseOutput(block: Uint8Array): void {
+    this.out.release(block);
   }
 
   /** Bytes waiting in the output buffer. */
@@ -399,14 +408,14 @@ export class Transport {
     this.sealer.sealPayload(payload);
   }
 
-  private onPacket = (payload: Uint8Array, seq: number): boolean => {
+  private onPacket = (payload: Uint8Array, seq: number, lent: boolean): boolean => {
     if (this.closedInfo) return false;
-    this.handlePacket(payload, seq);
+    this.handlePacket(payload, seq, lent);
     if (!this.closedInfo) this.checkRekey();
     return !this.paused && !this.closedInfo;
   };
 
-  private handlePacket(payload: Uint8Array, seq: number): void {
+  private handlePacket(payload: Uint8Array, seq: number, lent: boolean): void {
     const n = payload[0];
     const phase = this.phase();
     const verdict = classify(this.role, phase, n);
@@ -453,7 +462,7 @@ export class Transport {
       this.handleKexMessage(payload);
       return;
     }
-    this.host.onMessage(payload, seq);
+    this.host.onMessage(payload, seq, lent);
   }
 
   private handleKexinit(payload: Uint8Array, seq: number): void {

@@ -4,6 +4,7 @@ import { keygen } from './keygen.ts';
 import { fingerprint } from './fingerprint.ts';
 import { exec } from './exec.ts';
 import { serve } from './serve.ts';
+import { get, put } from './transfer.ts';
 import { relay } from './relay.ts';
 
-export const commands: Record<string, Command> = { exec, serve, keygen, fingerprint, relay };
+export const commands: Record<string, Command> = { exec, get, put, serve, keygen, fingerprint, relay };

@@ -11,9 +11,9 @@ import {
   type AlgorithmLists,
   type StrictHostKeyChecking,
 } from '@seashell/core';
-import { connect } from '../index.ts';
+import { connect, type SshClient } from '../index.ts';
 import type { Command } from './command.ts';
-import { flag, list, parseArgs, parseList, parsePort, str, UsageError } from './args.ts';
+import { flag, list, parseArgs, parseList, parsePort, str, UsageError, type Parsed } from './args.ts';
 import { defaultIdentityFiles, expandHome, sshPath } from '../files.ts';
 
 const usage = `usage: seashell exec [-p PORT] [-i KEY]... [-l USER] [-o OPTION=VALUE]... [-c CIPHERS] [-m MACS]
@@ -40,7 +40,8 @@ exit status (255 when the connection fails, as ssh does).
 Encrypted keys are used when SEASHELL_PASSPHRASE holds their passphrase; otherwise skipped.
 `;
 
-const spec = {
+/** The connection options of exec, shared by get and put. */
+export const connectionSpec = {
   help: { aliases: ['-h'] },
   port: { value: true, aliases: ['-p'] },
   identity: { value: true, multiple: true, aliases: ['-i'] },
@@ -53,7 +54,10 @@ const spec = {
   quiet: { aliases: ['-q'] },
 };
 
-interface ExecConfig {
+const spec = connectionSpec;
+
+/** Where and how to connect (exec's options without the command). */
+export interface ConnectionConfig {
   host: string;
   port: number;
   user: string;
@@ -63,8 +67,11 @@ interface ExecConfig {
   knownHostsFile: string;
   algorithms: Partial<AlgorithmLists>;
   connectTimeoutMs?: number;
-  command: string;
   quiet: boolean;
+}
+
+interface ExecConfig extends ConnectionConfig {
+  command: string;
 }
 
 /** Parses the command line into a configuration (exported for tests). */
@@ -75,6 +82,12 @@ export function parseExecArgs(argv: string[]): ExecConfig | 'help' {
   if (!dest) throw new UsageError('name the host to connect to');
   const commandWords = [...more, ...p.rest];
   if (commandWords.length === 0) throw new UsageError('give the command to run (seashell exec has no interactive shell)');
+  // ssh joins the words with spaces and the remote shell parses them; so do we.
+  return { ...connectionConfig(p, dest, 'exec'), command: commandWords.join(' ') };
+}
+
+/** The connection settings from parsed options and a [user@]host destination. */
+export function connectionConfig(p: Parsed, dest: string, command: string): ConnectionConfig {
   const o: Record<string, string> = {};
   const identities = list(p, 'identity');
   for (const opt of list(p, 'option')) {
@@ -85,7 +98,7 @@ export function parseExecArgs(argv: string[]): ExecConfig | 'help' {
     else o[key] = m[2];
   }
   const known = ['stricthostkeychecking', 'userknownhostsfile', 'port', 'user', 'connecttimeout', 'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'batchmode'];
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new UsageError(`-o ${k}: option not supported by seashell exec`);
+  for (const k of Object.keys(o)) if (!known.includes(k)) throw new UsageError(`-o ${k}: option not supported by seashell ${command}`);
 
   let user = str(p, 'login') ?? o.user;
   let host = dest;
@@ -129,14 +142,12 @@ export function parseExecArgs(argv: string[]): ExecConfig | 'help' {
     knownHostsFile: expandHome(o.userknownhostsfile ?? sshPath('known_hosts')),
     algorithms,
     connectTimeoutMs,
-    // ssh joins the words with spaces and the remote shell parses them; so do we.
-    command: commandWords.join(' '),
     quiet: flag(p, 'quiet'),
   };
 }
 
 /** Reads the identity files, skipping (with a warning) encrypted keys we have no passphrase for. */
-function loadIdentities(cfg: ExecConfig): string[] {
+function loadIdentities(cfg: ConnectionConfig): string[] {
   const out: string[] = [];
   const passphrase = process.env.SEASHELL_PASSPHRASE;
   for (const f of cfg.identities) {
@@ -175,20 +186,26 @@ export const exec: Command = {
     try {
       return await runExec(cfg);
     } catch (e) {
-      const err = e as Error;
-      let msg = err.message;
-      if (e instanceof KeyFileError && isWrongPassphrase(e)) msg = `${msg} (check SEASHELL_PASSPHRASE)`;
-      process.stderr.write(`seashell: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${msg}\n`);
-      if (err.name === 'HostKeyMismatchError' && cfg.strict === 'yes' && /no .* host key is known/.test(msg)) {
-        process.stderr.write(`seashell: to trust this host on first use, add -o StrictHostKeyChecking=accept-new\n`);
-      }
-      if (process.env.SEASHELL_DEBUG) process.stderr.write(`${err.stack}\n`);
+      reportConnectionError(e, cfg);
       return 255;
     }
   },
 };
 
-async function runExec(cfg: ExecConfig): Promise<number> {
+/** Prints a connection (or login, or host key) failure the way exec does, with a hint where one helps. */
+export function reportConnectionError(e: unknown, cfg: ConnectionConfig): void {
+  const err = e as Error;
+  let msg = err.message;
+  if (e instanceof KeyFileError && isWrongPassphrase(e)) msg = `${msg} (check SEASHELL_PASSPHRASE)`;
+  process.stderr.write(`seashell: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${msg}\n`);
+  if (err.name === 'HostKeyMismatchError' && cfg.strict === 'yes' && /no .* host key is known/.test(msg)) {
+    process.stderr.write(`seashell: to trust this host on first use, add -o StrictHostKeyChecking=accept-new\n`);
+  }
+  if (process.env.SEASHELL_DEBUG) process.stderr.write(`${err.stack}\n`);
+}
+
+/** Logs in as exec does (identities, known_hosts policy, algorithm lists). */
+export async function connectWith(cfg: ConnectionConfig): Promise<SshClient> {
   const keys = loadIdentities(cfg);
   if (keys.length === 0) throw new Error(`no usable identity: give -i KEY (tried ${cfg.identities.join(', ') || 'no ~/.ssh/id_* files'})`);
   const client = await connect({
@@ -205,6 +222,11 @@ async function runExec(cfg: ExecConfig): Promise<number> {
   if (client.hostKey.knownHosts === 'unknown' && !cfg.quiet) {
     process.stderr.write(`Warning: Permanently added '${cfg.host}' (${client.hostKey.type}) to the list of known hosts.\n`);
   }
+  return client;
+}
+
+async function runExec(cfg: ExecConfig): Promise<number> {
+  const client = await connectWith(cfg);
   try {
     const proc = await client.execStream(cfg.command);
     const stdinDone = pumpStdin(proc.stdin);

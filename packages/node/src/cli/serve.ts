@@ -1,12 +1,13 @@
-// `seashell serve`: an SSH server for exec requests, run as the invoking user. Host keys come
+// `seashell serve`: an SSH server for exec requests and SFTP, run as the invoking user. Host keys come
 // from --host-key files or are generated once into the state directory (~/.seashell); users log
 // in with keys from authorized_keys (~/.ssh/authorized_keys by default, re-read on every attempt
 // like sshd, with from= / expiry-time= / command= honoured). Each command runs as
 // spawn('/bin/sh', ['-c', command]): the client's command string goes to the shell as one
-// argument, never pasted into a line of our own.
+// argument, never pasted into a line of our own. The sftp subsystem serves --root (default: the
+// current directory) through NodeFileSystem, jailed there: `sftp -P 2222 $USER@127.0.0.1` works.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import {
@@ -22,21 +23,24 @@ import {
   type ServerExec,
 } from '@seashell/core';
 import { createServer, type NodeSshServer } from '../index.ts';
+import { NodeFileSystem } from '../sftp-fs.ts';
 import type { Command } from './command.ts';
 import { flag, list, parseArgs, parsePort, str, UsageError, parseList } from './args.ts';
 import { expandHome, home, readTextIfExists, sshPath, writeFileSafely } from '../files.ts';
 import { fingerprintLine, keyTypeLabel } from './keyinfo.ts';
 
 const usage = `usage: seashell serve [--listen ADDR:PORT] [--host-key FILE]... [--authorized-keys FILE] [--root DIR]
-                      [--state-dir DIR] [-c CIPHERS] [-m MACS] [--kex KEXES] [--host-key-algorithms ALGS]
+                      [--no-sftp] [--state-dir DIR] [-c CIPHERS] [-m MACS] [--kex KEXES] [--host-key-algorithms ALGS]
 
-Serves SSH exec requests as the current user: each command runs with /bin/sh -c.
+Serves SSH exec requests as the current user (each command runs with /bin/sh -c) and SFTP over
+--root, jailed there (no way out through .., absolute paths or symbolic links).
 
   --listen ADDR:PORT       where to listen (default 127.0.0.1:2222; loopback unless told otherwise)
   --host-key FILE          host private key (repeatable); default: keys kept in the state directory,
                            generated on first start (ed25519 and ecdsa)
   --authorized-keys FILE   keys allowed to log in (default ~/.ssh/authorized_keys)
-  --root DIR               working directory of commands (default: your home directory)
+  --root DIR               directory SFTP serves as / and where commands run (default: the current directory)
+  --no-sftp                refuse the sftp subsystem
   --state-dir DIR          where generated host keys live (default $SEASHELL_STATE_DIR or ~/.seashell)
   -c, -m, --kex, --host-key-algorithms   algorithm lists offered, most preferred first
 `;
@@ -47,6 +51,7 @@ const spec = {
   hostKey: { value: true, multiple: true, aliases: ['--host-key'] },
   authorizedKeys: { value: true, aliases: ['--authorized-keys'] },
   root: { value: true },
+  noSftp: { aliases: ['--no-sftp'] },
   stateDir: { value: true, aliases: ['--state-dir'] },
   ciphers: { value: true, aliases: ['-c'] },
   macs: { value: true, aliases: ['-m'] },
@@ -161,8 +166,9 @@ export const serve: Command = {
     }
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
     const { host, port } = parseListen(str(p, 'listen') ?? '127.0.0.1:2222');
-    const root = expandHome(str(p, 'root') ?? (home() || homedir()));
+    const root = expandHome(str(p, 'root') ?? process.cwd());
     if (!existsSync(root)) throw new UsageError(`--root ${root} does not exist`);
+    const sftpFs = flag(p, 'noSftp') ? undefined : await NodeFileSystem.create({ root });
     const authorizedKeysFile = expandHome(str(p, 'authorizedKeys') ?? sshPath('authorized_keys'));
     const stateDir = expandHome(str(p, 'stateDir') ?? process.env.SEASHELL_STATE_DIR ?? join(home(), '.seashell'));
     const algorithms: Record<string, string[]> = {};
@@ -205,6 +211,12 @@ export const serve: Command = {
       methods: ['publickey'],
       algorithms,
       authenticate,
+      sftp: sftpFs && ((session) => {
+        const entry = session.userKey ? authorizedEntry(session.userKey.blob, session.remoteAddress) : undefined;
+        if (!entry) throw new Error('key no longer authorized');
+        if (entry.options.command !== undefined) throw new Error('this key has a forced command; SFTP is not allowed with it');
+        return sftpFs;
+      }),
       onExec: (exec) => {
         const entry = exec.userKey ? authorizedEntry(exec.userKey.blob, exec.remoteAddress) : undefined;
         if (!entry) {
@@ -230,9 +242,11 @@ export const serve: Command = {
     out.write(`authorized keys: ${authorizedKeysFile} (${count} key${count === 1 ? '' : 's'})\n`);
     if (count === 0) out.write(`  nobody can log in yet: add a public key to ${authorizedKeysFile}\n`);
     out.write(`commands run as ${me} with /bin/sh -c in ${root}\n`);
+    out.write(sftpFs ? `SFTP serves ${root} as /\n` : 'SFTP is off (--no-sftp)\n');
     const target = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
     out.write(`connect with:\n  ssh -p ${addr.port} ${me}@${addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address}\n`);
     out.write(`  (or: seashell exec -p ${addr.port} ${me}@${target} -- uname -a)\n`);
+    if (sftpFs) out.write(`  sftp -P ${addr.port} ${me}@${addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : target}\n`);
     out.write(`host key types: ${hostKeys.map((h) => keyTypeLabel(publicOf(h.key))).join(', ')}; stop with Ctrl-C\n`);
 
     await new Promise<void>((resolve) => {

@@ -1,17 +1,14 @@
 // The jailed Node fs backend (packages/node/src/sftp-fs.ts), served to our client in memory: every
 // escape attempt refused ('..', absolute paths, links planted locally, links the client makes, a
 // link that points out after a rename, creation through a dangling link), real files read and
-// written, get/put through the Node sinks with resume. Lives in packages/core/test because
-// packages/node has no package.json on this branch yet; it imports the backend by relative path
-// (which itself imports @seashell/core's build: run `npx tsc -p packages/core` first).
+// written, get/put through the Node sinks with resume.
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftpError } from '../src/wire/index.ts';
-import { PARTIAL_SUFFIX, SftpStatus, isSymbolicLink, memorySource } from '../src/sftp/index.ts';
-import { NodeFileSink, NodeFileSystem, NodeLocalTree, nodeFileSource } from '../../node/src/sftp-fs.ts';
-import { type Pair, connect, randomBytes, sha256 } from './sftp-harness.ts';
+import { PARTIAL_SUFFIX, SftpError, SftpStatus, isSymbolicLink, memorySource } from '@seashell/core';
+import { NodeFileSink, NodeFileSystem, NodeLocalTree, nodeFileSource } from '../src/sftp-fs.ts';
+import { type Pair, connect, randomBytes, sha256 } from '../../core/test/sftp-harness.ts';
 
 let tmp: string;
 let root: string;
