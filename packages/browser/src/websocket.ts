@@ -69,6 +69,7 @@ export function webSocketStream(ws: WebSocketLike, options: WebSocketStreamOptio
     h!.close(e);
   };
   const deliver = (chunk: Uint8Array) => {
+    // Held chunks must outlive the call: they are ours (each message is a fresh ArrayBuffer).
     if (paused || held.length) held.push(chunk);
     else h!.data(chunk);
   };
@@ -113,11 +114,14 @@ export function webSocketStream(ws: WebSocketLike, options: WebSocketStreamOptio
       // socket closed before it was wrapped never sends one.
       if (!closed && ws.readyState === CLOSED) setTimeout(() => finish(error ?? new Error('WebSocket already closed')), 100);
     },
-    write(chunks) {
+    write(chunks, written) {
       if (closed || closing || ws.readyState !== OPEN) return false;
       let n = 0;
       for (const c of chunks) n += c.length;
-      if (n === 0) return ws.bufferedAmount < hwm;
+      if (n === 0) {
+        written?.();
+        return ws.bufferedAmount < hwm;
+      }
       // One message per batch (split at maxMessage): fewer frames, one copy.
       const all = new Uint8Array(n);
       let o = 0;
@@ -125,6 +129,8 @@ export function webSocketStream(ws: WebSocketLike, options: WebSocketStreamOptio
         all.set(c, o);
         o += c.length;
       }
+      // The chunks are copied: the engine may reuse its buffers now.
+      written?.();
       for (let i = 0; i < n; i += maxMessage) ws.send(all.subarray(i, Math.min(n, i + maxMessage)));
       if (ws.bufferedAmount < hwm) return true;
       if (drainTimer === undefined) drainTimer = setTimeout(pollDrain, pollMs);

@@ -1,7 +1,7 @@
 // A Deno.Conn (TCP) as the core ByteStream (packages/core/src/stream.ts). Reads run in one loop
-// with a reused buffer (each chunk handed on is a copy the receiver keeps); writes queue whole
-// batches and one writer loop sends them with conn.write until done, so a burst of SSH packets
-// leaves as one write. Backpressure: write() returns false past highWaterMark queued bytes and
+// into one reused buffer (a chunk is valid only during the data call, as the interface allows);
+// writes queue whole batches and one writer loop sends them with conn.write until done, so a
+// burst of SSH packets leaves as one write; `written` fires once a batch is no longer referenced. Backpressure: write() returns false past highWaterMark queued bytes and
 // drain fires once the queue is empty; pause() parks the read loop.
 import type { ByteStream, ByteStreamHandlers } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
@@ -27,7 +27,7 @@ export function connStream(conn: Deno.Conn, options: ConnStreamOptions = {}): By
   let ended = false; // our end() was called
   let resumeRead: (() => void) | undefined;
   let paused = false;
-  const queue: Uint8Array[] = [];
+  const queue: { data: Uint8Array; written?: () => void }[] = [];
   let queued = 0;
   let writing = false;
   let wantDrain = false;
@@ -57,7 +57,7 @@ export function connStream(conn: Deno.Conn, options: ConnStreamOptions = {}): By
           h!.end();
           return;
         }
-        h!.data(buf.slice(0, n));
+        h!.data(buf.subarray(0, n));
       }
     } catch (e) {
       finish(closed ? undefined : (e as Error));
@@ -68,9 +68,10 @@ export function connStream(conn: Deno.Conn, options: ConnStreamOptions = {}): By
     writing = true;
     try {
       while (queue.length && !closed) {
-        const chunk = queue.shift()!;
+        const { data: chunk, written } = queue.shift()!;
         for (let o = 0; o < chunk.length; ) o += await conn.write(chunk.subarray(o));
         queued -= chunk.length;
+        written?.();
       }
     } catch (e) {
       writing = false;
@@ -99,25 +100,26 @@ export function connStream(conn: Deno.Conn, options: ConnStreamOptions = {}): By
       h = handlers;
       void readLoop();
     },
-    write(chunks) {
+    write(chunks, written) {
       if (closed || ended) return false;
       let n = 0;
       for (const c of chunks) n += c.length;
       if (n > 0) {
-        let data: Uint8Array;
-        if (chunks.length === 1) data = chunks[0];
+        if (chunks.length === 1) queue.push({ data: chunks[0], written });
         else {
-          data = new Uint8Array(n);
+          // Joined into one write: the engine's buffers are free again at once.
+          const data = new Uint8Array(n);
           let o = 0;
           for (const c of chunks) {
             data.set(c, o);
             o += c.length;
           }
+          queue.push({ data });
+          written?.();
         }
-        queue.push(data);
         queued += n;
         if (!writing) void writeLoop();
-      }
+      } else written?.();
       if (queued < hwm) return true;
       wantDrain = true;
       return false;
