@@ -13,6 +13,10 @@ import {
 } from '@seashell/core';
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
+import { nodeNet } from './forward.ts';
+
+export { nodeNet, connectStream, listenStreams } from './forward.ts';
+export { runShell, ptyAvailable } from './pty.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
 export {
@@ -84,6 +88,7 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
     knownHosts,
     knownHostsFile,
     timers: nodeTimers,
+    net: options.net ?? nodeNet,
     addKnownHost: (line) => appendKnownHost(knownHostsFile, line),
   });
 }
@@ -94,7 +99,7 @@ export class NodeSshServer {
   readonly net: NetServer;
 
   constructor(options: ServerOptions) {
-    this.ssh = new SshServer({ timers: nodeTimers, ...options });
+    this.ssh = new SshServer({ timers: nodeTimers, net: nodeNet, ...options });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });
