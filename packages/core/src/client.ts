@@ -28,6 +28,7 @@ import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
 import { ChannelPipe, type ChannelSink, type Listener, type NetFactory } from './forwarding.ts';
 import { SshReader, SshWriter } from './wire/index.ts';
+import type { SshAgent } from './agent/protocol.ts';
 
 /** How unknown host keys are treated (ssh_config StrictHostKeyChecking). A changed key is always refused. */
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
@@ -65,8 +66,8 @@ export interface ClientOptions {
   password?: string;
   /** Answers keyboard-interactive prompts; without it the method is not tried. */
   keyboardInteractive?: PromptHandler;
-  /** An ssh-agent socket path: not supported yet (rejects with an error saying so). */
-  agent?: string;
+  /** An ssh-agent whose keys are tried after privateKey's (@seashell/node also takes a socket path). */
+  agent?: SshAgent;
   /** Decides on the host key instead of known_hosts. */
   hostVerifier?: (key: HostKeyInfo) => boolean | Promise<boolean>;
   /** known_hosts contents (the adapter reads the file); absent means no host is known. */
@@ -110,6 +111,8 @@ export interface ExecOptions {
   env?: Readonly<Record<string, string>>;
   /** Ask for a pseudo-terminal first (true: xterm 80x24). A refused pty is reported in ptyRefused, not fatal (as ssh does). */
   pty?: boolean | PtyOptions;
+  /** Ask the server to forward our agent (auth-agent-req@openssh.com); needs client.agentForwarder. */
+  agentForwarding?: boolean;
 }
 
 /** A pseudo-terminal request (RFC 4254 §6.2). */
@@ -126,6 +129,8 @@ export interface PtyOptions {
 /** client.shell() options. */
 export interface ShellOptions extends PtyOptions {
   env?: Readonly<Record<string, string>>;
+  /** Ask the server to forward our agent (auth-agent-req@openssh.com); needs client.agentForwarder. */
+  agentForwarding?: boolean;
   /** false: no pseudo-terminal (a shell over pipes). Default true. */
   pty?: boolean;
 }
@@ -236,6 +241,9 @@ export class SshClient {
   private keepaliveTimer: unknown;
   private keepaliveMissed = 0;
   /** @internal */ net: NetFactory | undefined;
+  /** Opens a stream to the local agent for channels the server opens after an agentForwarding request (ssh -A). */
+  agentForwarder: (() => Promise<ByteStream>) | undefined;
+  private agentRequested = false;
   /** @internal */ timers: Timers = globalTimers;
 
   /** @internal use connect() */
@@ -278,6 +286,7 @@ export class SshClient {
     this.sinks.set(ch, proc);
     if (options.pty) ch.pty(ptyRequest(options.pty === true ? {} : options.pty));
     for (const [name, value] of Object.entries(options.env ?? {})) ch.env(name, value);
+    if (options.agentForwarding) this.requestAgent(ch);
     ch.exec(command);
     this.driver.schedule();
     return proc.started;
@@ -291,9 +300,40 @@ export class SshClient {
     this.sinks.set(ch, proc);
     if (options.pty !== false) ch.pty(ptyRequest(options));
     for (const [name, value] of Object.entries(options.env ?? {})) ch.env(name, value);
+    if (options.agentForwarding) this.requestAgent(ch);
     ch.shell();
     this.driver.schedule();
     return proc.started as Promise<ShellProcess>;
+  }
+
+  private requestAgent(ch: Channel): void {
+    if (!this.agentForwarder) throw new Error('agentForwarding needs client.agentForwarder (a way to reach the local agent)');
+    this.agentRequested = true;
+    ch.requestRaw('auth-agent-req@openssh.com', new Uint8Array(0), false);
+  }
+
+  private onAgentOpen(ch: Channel): void {
+    const open = this.agentForwarder;
+    if (!open || !this.agentRequested) {
+      ch.reject(1, 'agent forwarding was not requested');
+      this.driver.pump();
+      return;
+    }
+    open().then(
+      (stream) => {
+        if (ch.state !== 'pending' || this.ended) return stream.destroy();
+        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+        this.sinks.set(ch, pipe);
+        ch.accept();
+        pipe.start();
+        this.driver.pump();
+      },
+      (e: Error) => {
+        if (ch.state !== 'pending' || this.ended) return;
+        ch.reject(2, `cannot reach the agent: ${e?.message ?? e}`);
+        this.driver.pump();
+      },
+    );
   }
 
   /** Opens a direct-tcpip channel (ssh -W): the server connects to host:port. */
@@ -308,7 +348,14 @@ export class SshClient {
   }
 
   /** Joins a byte stream to a new direct-tcpip channel to host:port (what forwardLocal does per connection). */
-  pipeTcp(stream: ByteStream, host: string, port: number, origin: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): void {
+  pipeTcp(
+    stream: ByteStream,
+    host: string,
+    port: number,
+    origin: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+    /** Called when the server answers the open, before any data moves (e.g. to send a SOCKS reply). */
+    onOpen?: (ok: boolean, reason?: string) => void,
+  ): void {
     checkHostPort(host, port, 'pipeTcp');
     if (this.ended) {
       stream.destroy(this.ended);
@@ -317,7 +364,15 @@ export class SshClient {
     const ch = this.conn.openChannel({ type: 'direct-tcpip', host, port, originatorAddress: origin.host, originatorPort: origin.port });
     const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
     this.sinks.set(ch, {
-      event: (ev) => (ev.type === 'channelOpened' ? pipe.start() : pipe.event(ev)),
+      event: (ev) => {
+        if (ev.type === 'channelOpened') {
+          onOpen?.(true);
+          pipe.start();
+        } else {
+          if (ev.type === 'channelOpenFailed') onOpen?.(false, ev.description);
+          pipe.event(ev);
+        }
+      },
       abort: (e) => pipe.abort(e),
       drained: () => pipe.drained(),
     });
@@ -458,6 +513,7 @@ export class SshClient {
     }
     if (ev.type === 'channelOpen') {
       if (ev.info.type === 'forwarded-tcpip' && 'connectedAddress' in ev.info) this.onForwardedOpen(ev.channel, ev.info);
+      else if (ev.info.type === 'auth-agent@openssh.com') this.onAgentOpen(ev.channel);
       else ev.channel.reject(1, `${ev.info.type} channels are not accepted`);
       return;
     }
@@ -715,14 +771,38 @@ class RemoteProcess implements ShellProcess, ChannelSink {
  * under StrictHostKeyChecking yes, or refused by hostVerifier) before any authentication is sent,
  * AuthenticationError when every method failed, TimeoutError, or ProtocolError.
  */
-export function connect(options: ClientOptions): Promise<SshClient> {
+export async function connect(options: ClientOptions): Promise<SshClient> {
   let setup: ReturnType<typeof prepare>;
   try {
     setup = prepare(options);
+    if (options.agent) setup.keys.push(...(await agentKeys(options.agent)));
+    if (setup.keys.length === 0 && options.password === undefined && !options.keyboardInteractive) {
+      throw new TypeError(options.agent ? 'connect(): the agent holds no keys and no other way to log in was given' : 'connect(): give privateKey, password or keyboardInteractive to log in with');
+    }
   } catch (e) {
     options?.stream?.destroy();
-    return Promise.reject(e);
+    throw e;
   }
+  return connectPrepared(options, setup);
+}
+
+/** Client keys for an agent's identities (keys of unknown types, e.g. certificates, are skipped). */
+async function agentKeys(agent: SshAgent): Promise<ClientKey[]> {
+  if (typeof agent.identities !== 'function' || typeof agent.sign !== 'function') throw new TypeError('agent must provide identities() and sign()');
+  const out: ClientKey[] = [];
+  for (const id of await agent.identities()) {
+    let type: string;
+    try {
+      type = parsePublicKey(id.blob).type;
+    } catch {
+      continue;
+    }
+    out.push({ publicBlob: id.blob, algorithms: signatureAlgorithmsFor(type as Parameters<typeof signatureAlgorithmsFor>[0]) });
+  }
+  return out;
+}
+
+function connectPrepared(options: ClientOptions, setup: ReturnType<typeof prepare>): Promise<SshClient> {
   const { host, port, keys, algorithms } = setup;
   const strict = options.strictHostKeyChecking ?? 'yes';
   const now = options.now ?? (() => Date.now());
@@ -736,7 +816,7 @@ export function connect(options: ClientOptions): Promise<SshClient> {
       keyboardInteractive: !!options.keyboardInteractive,
       algorithms,
       registry: options.registry,
-      channelTypes: ['forwarded-tcpip'],
+      channelTypes: ['forwarded-tcpip', 'auth-agent@openssh.com'],
     },
     { random, now },
   );
@@ -831,6 +911,16 @@ export function connect(options: ClientOptions): Promise<SshClient> {
             )
             .catch((e: Error) => fail(e));
           break;
+        case 'signRequest':
+          Promise.resolve()
+            .then(() => options.agent!.sign(ev.key.blob, ev.data, ev.key.algorithm))
+            .then((sig) => {
+              if (settled || conn.closed) return;
+              conn.provideSignature(sig);
+              driver.pump();
+            })
+            .catch((e: Error) => fail(new AuthenticationError(`the agent could not sign: ${e.message}`, [])));
+          break;
         case 'authResult':
           if (ev.success) {
             settled = true;
@@ -866,7 +956,7 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
   const port = options.port ?? 22;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`connect(): port must be 1..65535, got ${options.port}`);
   if (typeof options.username !== 'string' || options.username === '') throw new TypeError('connect(): options.username must be a non-empty string');
-  if (options.agent !== undefined) throw new Error('connect(): ssh-agent support is not implemented yet; pass privateKey instead');
+  if (options.agent !== undefined && (typeof options.agent !== 'object' || options.agent === null)) throw new TypeError('connect(): agent must be an SshAgent (identities(), sign())');
   const strict = options.strictHostKeyChecking ?? 'yes';
   if (!['yes', 'accept-new', 'no'].includes(strict)) throw new RangeError(`strictHostKeyChecking must be yes, accept-new or no, got ${JSON.stringify(strict)}`);
   if (options.hostVerifier !== undefined && typeof options.hostVerifier !== 'function') throw new TypeError('hostVerifier must be a function');
@@ -875,9 +965,6 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
     const pk = loadPrivateKey(k, options.passphrase, raw.length > 1 ? `privateKey[${i}]` : 'privateKey');
     return clientKey(...signersFor(pk, options.random));
   });
-  if (keys.length === 0 && options.password === undefined && !options.keyboardInteractive) {
-    throw new TypeError('connect(): give privateKey, password or keyboardInteractive to log in with');
-  }
   let algorithms = options.algorithms;
   if (!algorithms?.hostKey && !options.hostVerifier && options.knownHosts) {
     // Prefer the host key types known_hosts already has for this host, so a host known by its

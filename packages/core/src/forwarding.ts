@@ -30,6 +30,11 @@ export interface NetFactory {
   connect(host: string, port: number): Promise<ByteStream>;
   /** Listens on host:port; each accepted connection arrives paused (data flows after start()). */
   listen(host: string, port: number, onStream: (stream: ByteStream, peer: StreamPeer) => void): Promise<Listener>;
+  /**
+   * Server side of agent forwarding: a private local socket (Node: a unix socket in a 0700
+   * directory) whose connections are relayed to the client's agent. Optional.
+   */
+  listenAgent?(onStream: (stream: ByteStream) => void): Promise<{ readonly path: string; close(): void }>;
 }
 
 /** Per-channel event sink shared by the client and server promise APIs. */
@@ -164,8 +169,9 @@ export class ChannelPipe implements ChannelSink {
         }
         break;
       case 'channelOpenFailed':
+        // never started: end() lets anything written to it already (a refusal reply) go out
         this.streamClosed = true;
-        this.stream.destroy(new Error(ev.description));
+        this.stream.end();
         break;
     }
   }

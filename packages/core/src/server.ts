@@ -50,6 +50,8 @@ export interface ServerOptions {
   pty?: boolean;
   /** What clients may forward (default: direct-tcpip to loopback targets, tcpip-forward on loopback). */
   forwarding?: ForwardingPolicy;
+  /** Grant auth-agent-req@openssh.com (ssh -A) when net.listenAgent exists (default true). */
+  agentForwarding?: boolean;
   /** Sockets for forwarding (the adapter supplies them); without it every forwarding request is refused. */
   net?: NetFactory;
   /** Methods offered (default publickey and password). */
@@ -101,6 +103,8 @@ export interface ServerExec {
   /** The client's terminal changed size (window-change, RFC 4254 §6.7). */
   onResize(cb: (size: { cols: number; rows: number; widthPx: number; heightPx: number }) => void): void;
   readonly command: string;
+  /** Where the client's forwarded agent can be reached (set SSH_AUTH_SOCK to it), after ssh -A. */
+  readonly agentSocket?: string;
   readonly username: string;
   /** Variables the client set with env requests that acceptEnv allowed. */
   readonly env: Readonly<Record<string, string>>;
@@ -239,6 +243,7 @@ export class ServerConnectionHandle {
   private readonly ptys = new Map<Channel, PtyInfo>();
   private readonly pipes = new Map<Channel, ChannelSink>();
   private readonly listeners = new Map<string, Promise<Listener | undefined>>();
+  private agentListener: Promise<{ path: string; close(): void } | undefined> | undefined;
   private authed = false;
   private userKey: UserKey | undefined;
   private done = false;
@@ -327,6 +332,7 @@ export class ServerConnectionHandle {
         this.pipes.clear();
         for (const l of this.listeners.values()) void l.then((x) => x?.close());
         this.listeners.clear();
+        void this.agentListener?.then((x) => x?.close());
         if (!this.done) {
           this.done = true;
           this.hooks.onClosed(this.authed);
@@ -414,6 +420,10 @@ export class ServerConnectionHandle {
       reply(!!pty);
       return;
     }
+    if (req.type === 'auth-agent-req@openssh.com') {
+      reply(this.startAgentForwarding());
+      return;
+    }
     const handler = req.type === 'exec' ? this.server.options.onExec : req.type === 'shell' ? this.server.options.onShell : undefined;
     if ((req.type === 'exec' || req.type === 'shell') && !session && handler) {
       reply(true);
@@ -431,12 +441,22 @@ export class ServerConnectionHandle {
       s.kind = req.type;
       s.pty = this.ptys.get(ch);
       this.sessions.set(ch, s);
-      try {
-        handler(s);
-      } catch (e) {
-        s.writeStderr(enc.encode(`exec failed: ${(e as Error).message}\n`));
-        s.exit(127);
-      }
+      const run = () => {
+        if (s.closed) return;
+        try {
+          handler(s);
+        } catch (e) {
+          s.writeStderr(enc.encode(`exec failed: ${(e as Error).message}\n`));
+          s.exit(127);
+        }
+      };
+      // With agent forwarding asked for, the session starts once the agent socket exists.
+      if (this.agentListener) {
+        void this.agentListener.then((l) => {
+          s.agentSocket = l?.path;
+          run();
+        });
+      } else run();
       return;
     }
     if (req.type === 'signal' && 'signal' in req && session) {
@@ -448,6 +468,36 @@ export class ServerConnectionHandle {
   }
 
   /** direct-tcpip (RFC 4254 §7.2): checked against the policy, then joined to a socket. */
+  /** auth-agent-req@openssh.com: one agent socket per connection, relayed over auth-agent@openssh.com channels. */
+  private startAgentForwarding(): boolean {
+    const o = this.server.options;
+    if (o.agentForwarding === false || !o.net?.listenAgent) return false;
+    if (this.agentListener) return true;
+    this.agentListener = o.net
+      .listenAgent((stream) => {
+        if (this.conn.closed) return stream.destroy();
+        let ch: Channel;
+        try {
+          ch = this.conn.openChannel({ type: 'auth-agent@openssh.com', data: new Uint8Array(0) });
+        } catch {
+          return stream.destroy();
+        }
+        this.pipes.set(ch, new OpenThenPipe(new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked)));
+        this.driver.pump();
+      })
+      .then(
+        (l) => {
+          if (this.conn.closed) {
+            l.close();
+            return undefined;
+          }
+          return l;
+        },
+        () => undefined,
+      );
+    return true;
+  }
+
   private directTcpip(ch: Channel, host: string, port: number): void {
     const o = this.server.options;
     const refused = o.net ? checkForward(o.forwarding, 'local', { host, port, username: this.conn.username ?? '' }) : 'port forwarding is not available on this server';
@@ -572,6 +622,7 @@ function describeKey(algorithm: string, blob: Uint8Array): UserKey {
 class Session implements ServerExec {
   kind: 'exec' | 'shell' = 'exec';
   pty: PtyInfo | undefined;
+  agentSocket: string | undefined;
   private resizeCb: ((size: { cols: number; rows: number; widthPx: number; heightPx: number }) => void) | undefined;
   private dataCb: ((d: Uint8Array) => void) | undefined;
   private endCb: (() => void) | undefined;

@@ -5,6 +5,7 @@ import { connect as netConnect, createServer, type AddressInfo, type Socket } fr
 import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 import { socketStream } from './tcp.ts';
+import { listenAgentSocket } from './agent.ts';
 
 /** Milliseconds a forwarded connection may take to connect. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -51,4 +52,4 @@ export function listenStreams(host: string, port: number, onStream: (s: ByteStre
 }
 
 /** node:net as a NetFactory. */
-export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams };
+export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket };

@@ -17,6 +17,9 @@ import { nodeNet } from './forward.ts';
 
 export { nodeNet, connectStream, listenStreams } from './forward.ts';
 export { runShell, ptyAvailable } from './pty.ts';
+export { agentAt, agentFromEnv, enableAgentForwarding, connectUnix, listenAgentSocket } from './agent.ts';
+export { startSocksProxy } from './socks.ts';
+import { agentAt } from './agent.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
 export {
@@ -56,7 +59,9 @@ export const nodeTimers: Timers = {
   },
 };
 
-export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers'> {
+export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers' | 'agent'> {
+  /** An ssh-agent: its socket path (e.g. process.env.SSH_AUTH_SOCK) or an SshAgent. */
+  agent?: string | ClientOptions['agent'];
   /** known_hosts file to check and (accept-new / no) append to (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
   /** Milliseconds to wait for the TCP connection (default 20 000). */
@@ -89,6 +94,7 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
     knownHostsFile,
     timers: nodeTimers,
     net: options.net ?? nodeNet,
+    agent: typeof options.agent === 'string' ? agentAt(options.agent) : options.agent,
     addKnownHost: (line) => appendKnownHost(knownHostsFile, line),
   });
 }

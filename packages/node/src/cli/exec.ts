@@ -13,7 +13,7 @@ import {
 } from '@seashell/core';
 import { connect } from '../index.ts';
 import type { Command } from './command.ts';
-import { flag, list, parseArgs, parseList, parsePort, str, UsageError } from './args.ts';
+import { flag, list, parseArgs, parseList, parsePort, str, UsageError, type OptionSpec, type Parsed } from './args.ts';
 import { defaultIdentityFiles, expandHome, sshPath } from '../files.ts';
 
 const usage = `usage: seashell exec [-p PORT] [-i KEY]... [-l USER] [-o OPTION=VALUE]... [-c CIPHERS] [-m MACS]
@@ -40,7 +40,7 @@ exit status (255 when the connection fails, as ssh does).
 Encrypted keys are used when SEASHELL_PASSPHRASE holds their passphrase; otherwise skipped.
 `;
 
-const spec = {
+export const execSpec = {
   help: { aliases: ['-h'] },
   port: { value: true, aliases: ['-p'] },
   identity: { value: true, multiple: true, aliases: ['-i'] },
@@ -53,7 +53,7 @@ const spec = {
   quiet: { aliases: ['-q'] },
 };
 
-interface ExecConfig {
+export interface ExecConfig {
   host: string;
   port: number;
   user: string;
@@ -65,16 +65,18 @@ interface ExecConfig {
   connectTimeoutMs?: number;
   command: string;
   quiet: boolean;
+  /** The parsed command line (for commands that add options, like ssh). */
+  parsed: Parsed;
 }
 
 /** Parses the command line into a configuration (exported for tests). */
-export function parseExecArgs(argv: string[]): ExecConfig | 'help' {
-  const p = parseArgs(argv, spec, 1);
+export function parseExecArgs(argv: string[], more_: { spec?: Record<string, OptionSpec>; commandOptional?: boolean } = {}): ExecConfig | 'help' {
+  const p = parseArgs(argv, { ...execSpec, ...more_.spec }, 1);
   if (flag(p, 'help')) return 'help';
   const [dest, ...more] = p.positionals;
   if (!dest) throw new UsageError('name the host to connect to');
   const commandWords = [...more, ...p.rest];
-  if (commandWords.length === 0) throw new UsageError('give the command to run (seashell exec has no interactive shell)');
+  if (commandWords.length === 0 && !more_.commandOptional) throw new UsageError('give the command to run (seashell exec has no interactive shell)');
   const o: Record<string, string> = {};
   const identities = list(p, 'identity');
   for (const opt of list(p, 'option')) {
@@ -132,11 +134,12 @@ export function parseExecArgs(argv: string[]): ExecConfig | 'help' {
     // ssh joins the words with spaces and the remote shell parses them; so do we.
     command: commandWords.join(' '),
     quiet: flag(p, 'quiet'),
+    parsed: p,
   };
 }
 
 /** Reads the identity files, skipping (with a warning) encrypted keys we have no passphrase for. */
-function loadIdentities(cfg: ExecConfig): string[] {
+export function loadIdentities(cfg: ExecConfig): string[] {
   const out: string[] = [];
   const passphrase = process.env.SEASHELL_PASSPHRASE;
   for (const f of cfg.identities) {

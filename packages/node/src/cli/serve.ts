@@ -101,6 +101,7 @@ function commandEnv(exec: ServerExec, local: { address?: string; port?: number }
     env.SSH_CONNECTION = `${exec.remoteAddress} ${exec.remotePort ?? 0} ${local.address ?? ''} ${local.port ?? 0}`;
   }
   for (const [k, v] of Object.entries(exec.env)) env[k] = v;
+  if (exec.agentSocket) env.SSH_AUTH_SOCK = exec.agentSocket;
   if (forced !== undefined) env.SSH_ORIGINAL_COMMAND = exec.command;
   return env;
 }
