@@ -50,6 +50,12 @@ export interface ServerOptions {
   pty?: boolean;
   /** What clients may forward (default: direct-tcpip to loopback targets, tcpip-forward on loopback). */
   forwarding?: ForwardingPolicy;
+  /**
+   * Per-login restrictions, asked once after authentication (e.g. from authorized_keys options
+   * no-pty, no-port-forwarding, no-agent-forwarding, restrict): false turns a feature off for
+   * this connection on top of the server-wide settings.
+   */
+  restrict?: (login: { username: string; userKey?: UserKey; remoteAddress?: string }) => { pty?: boolean; portForwarding?: boolean; agentForwarding?: boolean };
   /** Grant auth-agent-req@openssh.com (ssh -A) when net.listenAgent exists (default true). */
   agentForwarding?: boolean;
   /** Sockets for forwarding (the adapter supplies them); without it every forwarding request is refused. */
@@ -244,6 +250,7 @@ export class ServerConnectionHandle {
   private readonly pipes = new Map<Channel, ChannelSink>();
   private readonly listeners = new Map<string, Promise<Listener | undefined>>();
   private agentListener: Promise<{ path: string; close(): void } | undefined> | undefined;
+  private limits: { pty?: boolean; portForwarding?: boolean; agentForwarding?: boolean } = {};
   private authed = false;
   private userKey: UserKey | undefined;
   private done = false;
@@ -312,6 +319,15 @@ export class ServerConnectionHandle {
           this.authed = true;
           if (ev.key) this.userKey = describeKey(ev.key.algorithm, ev.key.blob);
           this.hooks.onAuthenticated();
+          const restrict = this.server.options.restrict;
+          if (restrict) {
+            try {
+              this.limits = restrict({ username: ev.username, userKey: this.userKey, remoteAddress: this.peer.remoteAddress }) ?? {};
+            } catch {
+              // a failing restriction callback must not grant more than it meant to
+              this.limits = { pty: false, portForwarding: false, agentForwarding: false };
+            }
+          }
         }
         return;
       case 'channelOpen':
@@ -407,7 +423,7 @@ export class ServerConnectionHandle {
       return;
     }
     if (req.type === 'pty-req' && 'term' in req) {
-      const ok = !session && this.server.options.pty !== false && !this.ptys.has(ch) && req.cols <= 10_000 && req.rows <= 10_000;
+      const ok = !session && this.server.options.pty !== false && this.limits.pty !== false && !this.ptys.has(ch) && req.cols <= 10_000 && req.rows <= 10_000;
       if (ok) this.ptys.set(ch, { term: req.term.slice(0, 64), cols: req.cols, rows: req.rows, widthPx: req.widthPx, heightPx: req.heightPx, modes: req.modes });
       reply(ok);
       return;
@@ -471,7 +487,7 @@ export class ServerConnectionHandle {
   /** auth-agent-req@openssh.com: one agent socket per connection, relayed over auth-agent@openssh.com channels. */
   private startAgentForwarding(): boolean {
     const o = this.server.options;
-    if (o.agentForwarding === false || !o.net?.listenAgent) return false;
+    if (o.agentForwarding === false || this.limits.agentForwarding === false || !o.net?.listenAgent) return false;
     if (this.agentListener) return true;
     this.agentListener = o.net
       .listenAgent((stream) => {
@@ -500,7 +516,11 @@ export class ServerConnectionHandle {
 
   private directTcpip(ch: Channel, host: string, port: number): void {
     const o = this.server.options;
-    const refused = o.net ? checkForward(o.forwarding, 'local', { host, port, username: this.conn.username ?? '' }) : 'port forwarding is not available on this server';
+    const refused = !o.net
+      ? 'port forwarding is not available on this server'
+      : this.limits.portForwarding === false
+        ? 'port forwarding is disabled for this login'
+        : checkForward(o.forwarding, 'local', { host, port, username: this.conn.username ?? '' });
     if (refused) {
       ch.reject(1, refused);
       this.driver.pump();
@@ -550,7 +570,8 @@ export class ServerConnectionHandle {
       return answer(true);
     }
     const bindHost = address === '' || address === 'localhost' ? '127.0.0.1' : address;
-    const refused = o.net ? checkForward(o.forwarding, 'remote', { host: address, port, username: this.conn.username ?? '' }) : 'remote forwarding is not available';
+    const refused =
+      !o.net || this.limits.portForwarding === false ? 'remote forwarding is not available' : checkForward(o.forwarding, 'remote', { host: address, port, username: this.conn.username ?? '' });
     if (refused || this.listeners.has(key) || this.listeners.size >= 64) {
       return answer(false);
     }

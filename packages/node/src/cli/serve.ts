@@ -224,6 +224,11 @@ export const serve: Command = {
       algorithms,
       authenticate,
       pty: havePty,
+      // authorized_keys no-pty / no-port-forwarding / no-agent-forwarding / restrict
+      restrict: (login) => {
+        const o = login.userKey ? authorizedEntry(login.userKey.blob, login.remoteAddress)?.options : undefined;
+        return o ? { pty: o.pty, portForwarding: o.portForwarding, agentForwarding: o.agentForwarding } : { pty: false, portForwarding: false, agentForwarding: false };
+      },
       forwarding: forwardingPolicy(p),
       onShell: shellSession,
       onExec: (exec) => {
