@@ -1,4 +1,5 @@
-// `seashell ssh` forward specifications (-L/-R/-D) and the pty fallback check, without a network.
+// Units for shells and tunnels without a network peer: seashell ssh forward specs (-L/-R/-D), the
+// forwarding policy defaults, and the fallback to a shell over pipes when no pty can be made.
 import { describe, expect, it } from 'vitest';
 import { parseDynamic, parseForward } from '../src/cli/ssh.ts';
 import { UsageError } from '../src/cli/args.ts';
@@ -39,5 +40,34 @@ describe('forwarding policy defaults', () => {
     expect(checkForward({ local: true }, 'local', { host: '10.0.0.1', port: 80, ...u })).toBeUndefined();
     expect(checkForward({ local: false }, 'local', { host: '127.0.0.1', port: 80, ...u })).toMatch(/disabled/);
     expect(checkForward({ local: () => { throw new Error('x'); } }, 'local', { host: '127.0.0.1', port: 80, ...u })).toMatch(/not permitted/);
+  });
+});
+
+import { byteStreamPair, connect as coreConnect, createServer as coreCreateServer, generateKey } from '@seashell/core';
+import { runShell } from '../src/pty.ts';
+import { tmpdir } from 'node:os';
+
+describe('no pseudo-terminal available', () => {
+  it('the client is told (pty-req refused) and the shell runs over pipes', async () => {
+    const srv = coreCreateServer({
+      hostKeys: [generateKey({ type: 'ed25519' })],
+      methods: ['password'],
+      authenticate: () => true,
+      pty: false,
+      onShell: (s) => runShell(s, { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, shell: '/bin/sh' }),
+    });
+    const [a, b] = byteStreamPair();
+    srv.accept(b);
+    const c = await coreConnect({ stream: a, host: 't', username: 'u', password: 'p', hostVerifier: () => true });
+    const sh = await c.shell({ cols: 80, rows: 24 });
+    expect(sh.ptyRefused).toBe(true);
+    const w = sh.stdin.getWriter();
+    await w.write(new TextEncoder().encode('tty; echo "v:$((3*3))"; exit 2\n'));
+    await w.close();
+    let out = '';
+    for await (const d of sh.stdout as unknown as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(d);
+    expect(out).toBe('not a tty\nv:9\n');
+    expect(await sh.exit).toEqual({ code: 2, signal: null });
+    await c.close();
   });
 });
