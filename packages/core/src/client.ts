@@ -27,6 +27,9 @@ import { AuthenticationError, ChannelOpenError, DisconnectReason, HostKeyMismatc
 import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
 import { SFTP_CHANNEL_MAX_PACKET, SFTP_CHANNEL_WINDOW, SftpSession, type SftpSessionOptions } from './sftp-channel.ts';
+import { ChannelPipe, type ChannelSink, type Listener, type NetFactory } from './forwarding.ts';
+import { SshReader, SshWriter } from './wire/index.ts';
+import type { SshAgent } from './agent/protocol.ts';
 
 /** How unknown host keys are treated (ssh_config StrictHostKeyChecking). A changed key is always refused. */
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
@@ -64,8 +67,8 @@ export interface ClientOptions {
   password?: string;
   /** Answers keyboard-interactive prompts; without it the method is not tried. */
   keyboardInteractive?: PromptHandler;
-  /** An ssh-agent socket path: not supported yet (rejects with an error saying so). */
-  agent?: string;
+  /** An ssh-agent whose keys are tried after privateKey's (@seashell/node also takes a socket path). */
+  agent?: SshAgent;
   /** Decides on the host key instead of known_hosts. */
   hostVerifier?: (key: HostKeyInfo) => boolean | Promise<boolean>;
   /** known_hosts contents (the adapter reads the file); absent means no host is known. */
@@ -82,6 +85,12 @@ export interface ClientOptions {
   registry?: AlgorithmRegistry;
   /** Milliseconds for key exchange and authentication together (default 30 000). */
   readyTimeoutMs?: number;
+  /** Sockets for forwardLocal / forwardRemote targets (the adapter supplies them). */
+  net?: NetFactory;
+  /** Send keepalive@openssh.com every this many ms of silence (default 0: off), like ServerAliveInterval. */
+  keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection is declared dead (default 3, like ServerAliveCountMax). */
+  keepaliveCountMax?: number;
   /** Environment of the engine (defaults: Web Crypto, Date.now, global timers). */
   random?: RandomSource;
   now?: () => number;
@@ -101,6 +110,72 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Environment variables to request (servers usually accept only a few, e.g. LANG). */
   env?: Readonly<Record<string, string>>;
+  /** Ask for a pseudo-terminal first (true: xterm 80x24). A refused pty is reported in ptyRefused, not fatal (as ssh does). */
+  pty?: boolean | PtyOptions;
+  /** Ask the server to forward our agent (auth-agent-req@openssh.com); needs client.agentForwarder. */
+  agentForwarding?: boolean;
+}
+
+/** A pseudo-terminal request (RFC 4254 §6.2). */
+export interface PtyOptions {
+  term?: string;
+  cols?: number;
+  rows?: number;
+  widthPx?: number;
+  heightPx?: number;
+  /** Encoded terminal modes (RFC 4254 §8); default none. */
+  modes?: Uint8Array;
+}
+
+/** client.shell() options. */
+export interface ShellOptions extends PtyOptions {
+  env?: Readonly<Record<string, string>>;
+  /** Ask the server to forward our agent (auth-agent-req@openssh.com); needs client.agentForwarder. */
+  agentForwarding?: boolean;
+  /** false: no pseudo-terminal (a shell over pipes). Default true. */
+  pty?: boolean;
+}
+
+/** A remote interactive shell (or a command with a pty): byte streams plus terminal control. */
+export interface ShellProcess extends ExecProcess {
+  /** Tells the remote terminal its new size (window-change, RFC 4254 §6.7). */
+  resize(cols: number, rows: number, widthPx?: number, heightPx?: number): void;
+  /** True when the server refused the pseudo-terminal (the shell then runs over pipes). */
+  readonly ptyRefused: boolean;
+}
+
+/** A direct-tcpip channel (RFC 4254 §7.2) as a byte duplex. */
+export interface TcpChannel {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  /** Settles when the channel closes. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+/** A running local forward (client.forwardLocal). */
+export interface LocalForward {
+  readonly bindHost: string;
+  /** The port bound (useful when 0 was asked for). */
+  readonly bindPort: number;
+  close(): void;
+}
+
+/** A running remote forward (client.forwardRemote). */
+export interface RemoteForward {
+  readonly bindHost: string;
+  /** The port the server bound (the server's answer when 0 was asked for). */
+  readonly bindPort: number;
+  /** Asks the server to stop listening (cancel-tcpip-forward). */
+  close(): Promise<void>;
+}
+
+/** Where a forwarded-tcpip connection came in (RFC 4254 §7.2). */
+export interface ForwardedConnection {
+  readonly bindHost: string;
+  readonly bindPort: number;
+  readonly originHost: string;
+  readonly originPort: number;
 }
 
 /**
@@ -152,14 +227,6 @@ const STDIN_PIECE = 256 * 1024;
 /** Bytes a stdout/stderr ReadableStream buffers before the window stops re-opening. */
 const READ_HIGH_WATER = 1024 * 1024;
 
-/** Per-channel event sink. */
-interface ChannelSink {
-  event(ev: ConnectionEvent): void;
-  /** The connection ended. */
-  abort(error: Error): void;
-  /** The byte stream drained: writers waiting on it may continue. */
-  drained(): void;
-}
 
 /** An SSH client connection. Created by connect(). */
 export class SshClient {
@@ -170,6 +237,15 @@ export class SshClient {
   private readonly sinks = new Map<Channel, ChannelSink>();
   private ended: Error | undefined;
   private resolveClosed!: () => void;
+  private readonly globalWaiters: ((r: { success: boolean; data: Uint8Array }) => void)[] = [];
+  private readonly remoteForwards = new Map<string, { bindHost: string; bindPort: number; onConnection: (c: ForwardedConnection) => ByteStream | Promise<ByteStream> }>();
+  private keepaliveTimer: unknown;
+  private keepaliveMissed = 0;
+  /** @internal */ net: NetFactory | undefined;
+  /** Opens a stream to the local agent for channels the server opens after an agentForwarding request (ssh -A). */
+  agentForwarder: (() => Promise<ByteStream>) | undefined;
+  private agentRequested = false;
+  /** @internal */ timers: Timers = globalTimers;
 
   /** @internal use connect() */
   constructor(
@@ -207,9 +283,11 @@ export class SshClient {
     if (typeof command !== 'string' || command.length === 0) return Promise.reject(new TypeError('exec needs a non-empty command string'));
     if (this.ended) return Promise.reject(this.ended);
     const ch = this.conn.openSession();
-    const proc = new RemoteProcess(ch, command, () => this.driver.schedule(), () => this.driver.writeBlocked);
+    const proc = new RemoteProcess(ch, command, () => this.driver.schedule(), () => this.driver.writeBlocked, 'exec');
     this.sinks.set(ch, proc);
+    if (options.pty) ch.pty(ptyRequest(options.pty === true ? {} : options.pty));
     for (const [name, value] of Object.entries(options.env ?? {})) ch.env(name, value);
+    if (options.agentForwarding) this.requestAgent(ch);
     ch.exec(command);
     this.driver.schedule();
     return proc.started;
@@ -234,6 +312,195 @@ export class SshClient {
     return session.binding.started;
   }
 
+  /** Starts an interactive shell (with a pseudo-terminal unless pty: false); resolves once the server accepted it. */
+  shell(options: ShellOptions = {}): Promise<ShellProcess> {
+    if (this.ended) return Promise.reject(this.ended);
+    const ch = this.conn.openSession();
+    const proc = new RemoteProcess(ch, 'a shell', () => this.driver.schedule(), () => this.driver.writeBlocked, 'shell');
+    this.sinks.set(ch, proc);
+    if (options.pty !== false) ch.pty(ptyRequest(options));
+    for (const [name, value] of Object.entries(options.env ?? {})) ch.env(name, value);
+    if (options.agentForwarding) this.requestAgent(ch);
+    ch.shell();
+    this.driver.schedule();
+    return proc.started as Promise<ShellProcess>;
+  }
+
+  private requestAgent(ch: Channel): void {
+    if (!this.agentForwarder) throw new Error('agentForwarding needs client.agentForwarder (a way to reach the local agent)');
+    this.agentRequested = true;
+    ch.requestRaw('auth-agent-req@openssh.com', new Uint8Array(0), false);
+  }
+
+  private onAgentOpen(ch: Channel): void {
+    const open = this.agentForwarder;
+    if (!open || !this.agentRequested) {
+      ch.reject(1, 'agent forwarding was not requested');
+      this.driver.pump();
+      return;
+    }
+    open().then(
+      (stream) => {
+        if (ch.state !== 'pending' || this.ended) return stream.destroy();
+        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+        this.sinks.set(ch, pipe);
+        ch.accept();
+        pipe.start();
+        this.driver.pump();
+      },
+      (e: Error) => {
+        if (ch.state !== 'pending' || this.ended) return;
+        ch.reject(2, `cannot reach the agent: ${e?.message ?? e}`);
+        this.driver.pump();
+      },
+    );
+  }
+
+  /** Opens a direct-tcpip channel (ssh -W): the server connects to host:port. */
+  openTcp(host: string, port: number, origin: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<TcpChannel> {
+    checkHostPort(host, port, 'openTcp');
+    if (this.ended) return Promise.reject(this.ended);
+    const ch = this.conn.openChannel({ type: 'direct-tcpip', host, port, originatorAddress: origin.host, originatorPort: origin.port });
+    const proc = new RemoteProcess(ch, `${host}:${port}`, () => this.driver.schedule(), () => this.driver.writeBlocked, 'open');
+    this.sinks.set(ch, proc);
+    this.driver.schedule();
+    return proc.started.then((p) => ({ readable: p.stdout, writable: p.stdin, closed: p.exit.then(() => undefined), close: () => p.close() }));
+  }
+
+  /** Joins a byte stream to a new direct-tcpip channel to host:port (what forwardLocal does per connection). */
+  pipeTcp(
+    stream: ByteStream,
+    host: string,
+    port: number,
+    origin: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+    /** Called when the server answers the open, before any data moves (e.g. to send a SOCKS reply). */
+    onOpen?: (ok: boolean, reason?: string) => void,
+  ): void {
+    checkHostPort(host, port, 'pipeTcp');
+    if (this.ended) {
+      stream.destroy(this.ended);
+      return;
+    }
+    const ch = this.conn.openChannel({ type: 'direct-tcpip', host, port, originatorAddress: origin.host, originatorPort: origin.port });
+    const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+    this.sinks.set(ch, {
+      event: (ev) => {
+        if (ev.type === 'channelOpened') {
+          onOpen?.(true);
+          pipe.start();
+        } else {
+          if (ev.type === 'channelOpenFailed') onOpen?.(false, ev.description);
+          pipe.event(ev);
+        }
+      },
+      abort: (e) => pipe.abort(e),
+      drained: () => pipe.drained(),
+    });
+    this.driver.schedule();
+  }
+
+  /** Listens locally (through options.net) and forwards each connection to host:port via the server (ssh -L). */
+  async forwardLocal(opts: { bindHost?: string; bindPort: number; host: string; port: number }): Promise<LocalForward> {
+    if (!this.net) throw new Error('forwardLocal needs a socket factory (options.net; @seashell/node supplies one)');
+    checkHostPort(opts.host, opts.port, 'forwardLocal');
+    const bindHost = opts.bindHost ?? '127.0.0.1';
+    if (!Number.isInteger(opts.bindPort) || opts.bindPort < 0 || opts.bindPort > 65535) throw new RangeError(`forwardLocal: bindPort must be 0..65535, got ${opts.bindPort}`);
+    if (this.ended) throw this.ended;
+    let listener: Listener;
+    try {
+      listener = await this.net.listen(bindHost, opts.bindPort, (stream, peer) => this.pipeTcp(stream, opts.host, opts.port, { host: peer.address, port: peer.port }));
+    } catch (e) {
+      throw new Error(`cannot listen on ${bindHost}:${opts.bindPort} for forwarding: ${(e as Error).message}`);
+    }
+    void this.closed.then(() => listener.close());
+    return { bindHost, bindPort: listener.port, close: () => listener.close() };
+  }
+
+  /**
+   * Asks the server to listen on bindHost:bindPort (ssh -R, tcpip-forward). Each connection it
+   * accepts arrives through onConnection, which returns the local byte stream to join it to
+   * (e.g. one opened with the adapter's connectTcp). Rejects when the server refuses.
+   */
+  async forwardRemote(opts: { bindHost?: string; bindPort: number }, onConnection: (c: ForwardedConnection) => ByteStream | Promise<ByteStream>): Promise<RemoteForward> {
+    const bindHost = opts.bindHost ?? 'localhost';
+    if (!Number.isInteger(opts.bindPort) || opts.bindPort < 0 || opts.bindPort > 65535) throw new RangeError(`forwardRemote: bindPort must be 0..65535, got ${opts.bindPort}`);
+    if (typeof onConnection !== 'function') throw new TypeError('forwardRemote needs an onConnection function');
+    const r = await this.request('tcpip-forward', new SshWriter().string(bindHost).uint32(opts.bindPort).finish());
+    if (!r.success) throw new ChannelOpenError(`the server refused to listen on ${bindHost}:${opts.bindPort} (remote port forwarding refused)`, 1);
+    let bindPort = opts.bindPort;
+    if (bindPort === 0 && r.data.length >= 4) bindPort = new SshReader(r.data).uint32();
+    const entry = { bindHost, bindPort, onConnection };
+    this.remoteForwards.set(`${bindHost}:${bindPort}`, entry);
+    return {
+      bindHost,
+      bindPort,
+      close: async () => {
+        if (this.remoteForwards.get(`${bindHost}:${bindPort}`) !== entry) return;
+        this.remoteForwards.delete(`${bindHost}:${bindPort}`);
+        if (!this.ended) await this.request('cancel-tcpip-forward', new SshWriter().string(bindHost).uint32(opts.bindPort).finish());
+      },
+    };
+  }
+
+  /** Sends a global request and waits for its answer. */
+  request(name: string, data?: Uint8Array): Promise<{ success: boolean; data: Uint8Array }> {
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve) => {
+      this.conn.globalRequest(name, data, true);
+      this.globalWaiters.push(resolve);
+      this.driver.schedule();
+    });
+  }
+
+  /** @internal starts keepalives (keepalive@openssh.com with want-reply, like ServerAliveInterval). */
+  startKeepalive(intervalMs: number, countMax: number): void {
+    if (!intervalMs) return;
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`keepaliveIntervalMs must be a positive integer, got ${intervalMs}`);
+    if (!Number.isInteger(countMax) || countMax < 1) throw new RangeError(`keepaliveCountMax must be a positive integer, got ${countMax}`);
+    const tick = () => {
+      this.keepaliveTimer = undefined;
+      if (this.ended) return;
+      if (this.keepaliveMissed >= countMax) {
+        this.conn.disconnect(`no answer to ${countMax} keepalives`, DisconnectReason.CONNECTION_LOST);
+        this.driver.pump();
+        return;
+      }
+      this.keepaliveMissed++;
+      this.request('keepalive@openssh.com').then(
+        () => (this.keepaliveMissed = 0),
+        () => {},
+      );
+      this.keepaliveTimer = this.timers.setTimeout(tick, intervalMs);
+    };
+    this.keepaliveTimer = this.timers.setTimeout(tick, intervalMs);
+  }
+
+  private onForwardedOpen(ch: Channel, info: { connectedAddress: string; connectedPort: number; originatorAddress: string; originatorPort: number }): void {
+    const fwd = this.remoteForwards.get(`${info.connectedAddress}:${info.connectedPort}`) ?? [...this.remoteForwards.values()].find((f) => f.bindPort === info.connectedPort);
+    if (!fwd) {
+      ch.reject(1, `no forwarding was requested for ${info.connectedAddress}:${info.connectedPort}`);
+      this.driver.pump();
+      return;
+    }
+    Promise.resolve()
+      .then(() => fwd.onConnection({ bindHost: fwd.bindHost, bindPort: fwd.bindPort, originHost: info.originatorAddress, originPort: info.originatorPort }))
+      .then(
+        (stream) => {
+          if (ch.state !== 'pending' || this.ended) return stream.destroy();
+          const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+          this.sinks.set(ch, pipe);
+          ch.accept();
+          pipe.start();
+          this.driver.pump();
+        },
+        (e: Error) => {
+          if (ch.state !== 'pending' || this.ended) return;
+          ch.reject(2, `cannot connect: ${e?.message ?? e}`);
+          this.driver.pump();
+        },
+      );
+  }
+
   /** Sends DISCONNECT and closes the stream; resolves when it is closed. */
   close(): Promise<void> {
     if (!this.conn.closed) {
@@ -252,9 +519,22 @@ export class SshClient {
           ? new Error('the connection is closed')
           : new ProtocolError(`connection closed${ev.byPeer ? ' by the server' : ''}: ${ev.description}`, ev.reason));
       this.ended = err;
+      if (this.keepaliveTimer !== undefined) this.timers.clearTimeout(this.keepaliveTimer);
+      for (const w of this.globalWaiters.splice(0)) w({ success: false, data: new Uint8Array(0) });
       for (const s of this.sinks.values()) s.abort(err);
       this.sinks.clear();
       this.resolveClosed();
+      return;
+    }
+    if (ev.type === 'globalRequestResult') {
+      this.keepaliveMissed = 0;
+      this.globalWaiters.shift()?.({ success: ev.success, data: ev.data });
+      return;
+    }
+    if (ev.type === 'channelOpen') {
+      if (ev.info.type === 'forwarded-tcpip' && 'connectedAddress' in ev.info) this.onForwardedOpen(ev.channel, ev.info);
+      else if (ev.info.type === 'auth-agent@openssh.com') this.onAgentOpen(ev.channel);
+      else ev.channel.reject(1, `${ev.info.type} channels are not accepted`);
       return;
     }
     if ('channel' in ev) {
@@ -347,7 +627,8 @@ class ChannelReadable {
 }
 
 /** One exec channel of the client. */
-class RemoteProcess implements ExecProcess, ChannelSink {
+class RemoteProcess implements ShellProcess, ChannelSink {
+  ptyRefused = false;
   readonly started: Promise<ExecProcess>;
   readonly stdin: WritableStream<Uint8Array>;
   readonly stdout: ReadableStream<Uint8Array>;
@@ -369,6 +650,7 @@ class RemoteProcess implements ExecProcess, ChannelSink {
     private readonly command: string,
     private readonly kick: () => void,
     private readonly streamBlocked: () => boolean,
+    private readonly startOn: 'exec' | 'shell' | 'open' = 'exec',
   ) {
     this.started = new Promise((res, rej) => {
       this.resolveStarted = res;
@@ -413,13 +695,30 @@ class RemoteProcess implements ExecProcess, ChannelSink {
     this.kick();
   }
 
+  resize(cols: number, rows: number, widthPx = 0, heightPx = 0): void {
+    for (const [n, v] of [['cols', cols], ['rows', rows], ['widthPx', widthPx], ['heightPx', heightPx]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`resize: ${n} must be a uint32, got ${v}`);
+    }
+    if (this.ch.state === 'open' && !this.ch.closeQueued) {
+      this.ch.request({ type: 'window-change', cols, rows, widthPx, heightPx }, false);
+      this.kick();
+    }
+  }
+
   event(ev: ConnectionEvent): void {
     switch (ev.type) {
       case 'channelOpenFailed':
-        this.fail(new ChannelOpenError(`the server refused a session channel: ${ev.description}`, ev.reason));
+        this.fail(new ChannelOpenError(`the server refused ${this.startOn === 'open' ? `to connect to ${this.command}` : 'a session channel'}: ${ev.description}`, ev.reason));
+        break;
+      case 'channelOpened':
+        if (this.startOn === 'open') {
+          this.isStarted = true;
+          this.resolveStarted(this);
+        }
         break;
       case 'channelRequestResult':
-        if (ev.request === 'exec') {
+        if (ev.request === 'pty-req' && !ev.success) this.ptyRefused = true;
+        if (ev.request === this.startOn) {
           if (ev.success) {
             this.isStarted = true;
             this.resolveStarted(this);
@@ -492,14 +791,38 @@ class RemoteProcess implements ExecProcess, ChannelSink {
  * under StrictHostKeyChecking yes, or refused by hostVerifier) before any authentication is sent,
  * AuthenticationError when every method failed, TimeoutError, or ProtocolError.
  */
-export function connect(options: ClientOptions): Promise<SshClient> {
+export async function connect(options: ClientOptions): Promise<SshClient> {
   let setup: ReturnType<typeof prepare>;
   try {
     setup = prepare(options);
+    if (options.agent) setup.keys.push(...(await agentKeys(options.agent)));
+    if (setup.keys.length === 0 && options.password === undefined && !options.keyboardInteractive) {
+      throw new TypeError(options.agent ? 'connect(): the agent holds no keys and no other way to log in was given' : 'connect(): give privateKey, password or keyboardInteractive to log in with');
+    }
   } catch (e) {
     options?.stream?.destroy();
-    return Promise.reject(e);
+    throw e;
   }
+  return connectPrepared(options, setup);
+}
+
+/** Client keys for an agent's identities (keys of unknown types, e.g. certificates, are skipped). */
+async function agentKeys(agent: SshAgent): Promise<ClientKey[]> {
+  if (typeof agent.identities !== 'function' || typeof agent.sign !== 'function') throw new TypeError('agent must provide identities() and sign()');
+  const out: ClientKey[] = [];
+  for (const id of await agent.identities()) {
+    let type: string;
+    try {
+      type = parsePublicKey(id.blob).type;
+    } catch {
+      continue;
+    }
+    out.push({ publicBlob: id.blob, algorithms: signatureAlgorithmsFor(type as Parameters<typeof signatureAlgorithmsFor>[0]) });
+  }
+  return out;
+}
+
+function connectPrepared(options: ClientOptions, setup: ReturnType<typeof prepare>): Promise<SshClient> {
   const { host, port, keys, algorithms } = setup;
   const strict = options.strictHostKeyChecking ?? 'yes';
   const now = options.now ?? (() => Date.now());
@@ -513,6 +836,7 @@ export function connect(options: ClientOptions): Promise<SshClient> {
       keyboardInteractive: !!options.keyboardInteractive,
       algorithms,
       registry: options.registry,
+      channelTypes: ['forwarded-tcpip', 'auth-agent@openssh.com'],
     },
     { random, now },
   );
@@ -607,11 +931,24 @@ export function connect(options: ClientOptions): Promise<SshClient> {
             )
             .catch((e: Error) => fail(e));
           break;
+        case 'signRequest':
+          Promise.resolve()
+            .then(() => options.agent!.sign(ev.key.blob, ev.data, ev.key.algorithm))
+            .then((sig) => {
+              if (settled || conn.closed) return;
+              conn.provideSignature(sig);
+              driver.pump();
+            })
+            .catch((e: Error) => fail(new AuthenticationError(`the agent could not sign: ${e.message}`, [])));
+          break;
         case 'authResult':
           if (ev.success) {
             settled = true;
             timers.clearTimeout(readyTimer);
             client = new SshClient(conn, driver, hostKey!);
+            client.net = options.net;
+            client.timers = timers;
+            client.startKeepalive(options.keepaliveIntervalMs ?? 0, options.keepaliveCountMax ?? 3);
             resolve(client);
           }
           break;
@@ -639,7 +976,7 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
   const port = options.port ?? 22;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`connect(): port must be 1..65535, got ${options.port}`);
   if (typeof options.username !== 'string' || options.username === '') throw new TypeError('connect(): options.username must be a non-empty string');
-  if (options.agent !== undefined) throw new Error('connect(): ssh-agent support is not implemented yet; pass privateKey instead');
+  if (options.agent !== undefined && (typeof options.agent !== 'object' || options.agent === null)) throw new TypeError('connect(): agent must be an SshAgent (identities(), sign())');
   const strict = options.strictHostKeyChecking ?? 'yes';
   if (!['yes', 'accept-new', 'no'].includes(strict)) throw new RangeError(`strictHostKeyChecking must be yes, accept-new or no, got ${JSON.stringify(strict)}`);
   if (options.hostVerifier !== undefined && typeof options.hostVerifier !== 'function') throw new TypeError('hostVerifier must be a function');
@@ -648,9 +985,6 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
     const pk = loadPrivateKey(k, options.passphrase, raw.length > 1 ? `privateKey[${i}]` : 'privateKey');
     return clientKey(...signersFor(pk, options.random));
   });
-  if (keys.length === 0 && options.password === undefined && !options.keyboardInteractive) {
-    throw new TypeError('connect(): give privateKey, password or keyboardInteractive to log in with');
-  }
   let algorithms = options.algorithms;
   if (!algorithms?.hostKey && !options.hostVerifier && options.knownHosts) {
     // Prefer the host key types known_hosts already has for this host, so a host known by its
@@ -663,4 +997,18 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
     }
   }
   return { host: options.host, port, keys, algorithms };
+}
+
+function ptyRequest(o: PtyOptions): { term?: string; cols?: number; rows?: number; widthPx?: number; heightPx?: number; modes?: Uint8Array } {
+  for (const n of ['cols', 'rows', 'widthPx', 'heightPx'] as const) {
+    const v = o[n];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) throw new RangeError(`pty: ${n} must be a uint32, got ${v}`);
+  }
+  if (o.term !== undefined && typeof o.term !== 'string') throw new TypeError('pty: term must be a string');
+  return { term: o.term ?? 'xterm', cols: o.cols ?? 80, rows: o.rows ?? 24, widthPx: o.widthPx, heightPx: o.heightPx, modes: o.modes };
+}
+
+function checkHostPort(host: string, port: number, what: string): void {
+  if (typeof host !== 'string' || host === '') throw new TypeError(`${what}: host must be a non-empty string`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`${what}: port must be 0..65535, got ${port}`);
 }

@@ -30,8 +30,13 @@ export * from './stream.ts';
 // The promise API (client.ts, server.ts) on the engine and a ByteStream
 export { connect, SshClient, webRandom, signersFor, loadPrivateKey } from './client.ts';
 export type { ClientOptions, HostKeyInfo, ExecResult, ExecOptions, ExecProcess, StrictHostKeyChecking, PromptHandler } from './client.ts';
+export type { PtyOptions, ShellOptions, ShellProcess, TcpChannel, LocalForward, RemoteForward, ForwardedConnection } from './client.ts';
+export { ChannelPipe, isLoopbackHost, checkForward } from './forwarding.ts';
+export type { NetFactory, Listener, StreamPeer, ForwardingPolicy, ChannelSink } from './forwarding.ts';
+export { AgentClient, AgentMsg, AgentSignFlags, signFlags, AGENT_MAX_MESSAGE } from './agent/protocol.ts';
+export type { SshAgent, AgentIdentity } from './agent/protocol.ts';
 export { createServer, SshServer, ServerConnectionHandle } from './server.ts';
-export type { ServerOptions, ServerExec, AuthContext, UserKey, PeerInfo } from './server.ts';
+export type { ServerOptions, ServerExec, AuthContext, UserKey, PeerInfo, PtyInfo } from './server.ts';
 export { Driver, globalTimers, type Timers } from './driver.ts';
 export { SftpSession, type SftpSessionOptions, type SftpSessionInfo, type SftpFileSystemSource } from './sftp-channel.ts';
 

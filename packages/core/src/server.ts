@@ -15,6 +15,8 @@ import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
 import { SftpServerBinding, type SftpFileSystemSource } from './sftp-channel.ts';
 import type { SftpServerOptions } from './sftp/server.ts';
+import { ChannelPipe, checkForward, type ChannelSink, type ForwardingPolicy, type Listener, type NetFactory } from './forwarding.ts';
+import { SshReader, SshWriter } from './wire/index.ts';
 
 /** A user key the client offered or signed with. */
 export interface UserKey {
@@ -52,6 +54,22 @@ export interface ServerOptions {
   sftp?: SftpFileSystemSource;
   /** Bounds of each SFTP session (packet size, handles, requests in flight, queues). */
   sftpOptions?: Omit<SftpServerOptions, 'onTransmit' | 'onInputConsumed' | 'disposeFileSystem'>;
+  /** Runs a shell request (interactive login shell). Without it every shell request is refused. */
+  onShell?: (shell: ServerExec) => void;
+  /** Grant pty-req requests (default true). Say false where no pseudo-terminal can be made. */
+  pty?: boolean;
+  /** What clients may forward (default: direct-tcpip to loopback targets, tcpip-forward on loopback). */
+  forwarding?: ForwardingPolicy;
+  /**
+   * Per-login restrictions, asked once after authentication (e.g. from authorized_keys options
+   * no-pty, no-port-forwarding, no-agent-forwarding, restrict): false turns a feature off for
+   * this connection on top of the server-wide settings.
+   */
+  restrict?: (login: { username: string; userKey?: UserKey; remoteAddress?: string }) => { pty?: boolean; portForwarding?: boolean; agentForwarding?: boolean };
+  /** Grant auth-agent-req@openssh.com (ssh -A) when net.listenAgent exists (default true). */
+  agentForwarding?: boolean;
+  /** Sockets for forwarding (the adapter supplies them); without it every forwarding request is refused. */
+  net?: NetFactory;
   /** Methods offered (default publickey and password). */
   methods?: readonly ('none' | 'password' | 'publickey')[];
   banner?: string;
@@ -81,9 +99,28 @@ export interface PeerInfo {
   remotePort?: number;
 }
 
-/** An exec request from an authenticated user. */
+/** A pseudo-terminal the client asked for (RFC 4254 §6.2). */
+export interface PtyInfo {
+  readonly term: string;
+  readonly cols: number;
+  readonly rows: number;
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** Encoded terminal modes (RFC 4254 §8). */
+  readonly modes: Uint8Array;
+}
+
+/** An exec or shell request from an authenticated user. */
 export interface ServerExec {
+  /** 'exec' (command given) or 'shell' (interactive login shell; command is ''). */
+  readonly kind: 'exec' | 'shell';
+  /** The pseudo-terminal granted for this session, if the client asked for one. */
+  readonly pty?: PtyInfo;
+  /** The client's terminal changed size (window-change, RFC 4254 §6.7). */
+  onResize(cb: (size: { cols: number; rows: number; widthPx: number; heightPx: number }) => void): void;
   readonly command: string;
+  /** Where the client's forwarded agent can be reached (set SSH_AUTH_SOCK to it), after ssh -A. */
+  readonly agentSocket?: string;
   readonly username: string;
   /** Variables the client set with env requests that acceptEnv allowed. */
   readonly env: Readonly<Record<string, string>>;
@@ -222,6 +259,11 @@ export class ServerConnectionHandle {
   private readonly driver: Driver;
   private readonly sessions = new Map<Channel, ChannelHandler>();
   private readonly env = new Map<Channel, Record<string, string>>();
+  private readonly ptys = new Map<Channel, PtyInfo>();
+  private readonly pipes = new Map<Channel, ChannelSink>();
+  private readonly listeners = new Map<string, Promise<Listener | undefined>>();
+  private agentListener: Promise<{ path: string; close(): void } | undefined> | undefined;
+  private limits: { pty?: boolean; portForwarding?: boolean; agentForwarding?: boolean } = {};
   private authed = false;
   private userKey: UserKey | undefined;
   private done = false;
@@ -250,12 +292,15 @@ export class ServerConnectionHandle {
         algorithms: o.algorithms,
         registry: o.registry,
         moduli: o.moduli,
+        channelTypes: ['session', 'direct-tcpip'],
+        globalRequests: ['tcpip-forward', 'cancel-tcpip-forward'],
       },
       { random, now },
     );
     this.driver = new Driver(this.conn, stream, (ev) => this.onEvent(ev), now, o.timers ?? globalTimers);
     this.driver.onDrain = () => {
       for (const s of this.sessions.values()) s.drained();
+      for (const p of this.pipes.values()) p.drained();
     };
   }
 
@@ -287,11 +332,24 @@ export class ServerConnectionHandle {
           this.authed = true;
           if (ev.key) this.userKey = describeKey(ev.key.algorithm, ev.key.blob);
           this.hooks.onAuthenticated();
+          const restrict = this.server.options.restrict;
+          if (restrict) {
+            try {
+              this.limits = restrict({ username: ev.username, userKey: this.userKey, remoteAddress: this.peer.remoteAddress }) ?? {};
+            } catch {
+              // a failing restriction callback must not grant more than it meant to
+              this.limits = { pty: false, portForwarding: false, agentForwarding: false };
+            }
+          }
         }
         return;
       case 'channelOpen':
         if (ev.info.type === 'session') ev.channel.accept();
+        else if (ev.info.type === 'direct-tcpip' && 'host' in ev.info) this.directTcpip(ev.channel, ev.info.host, ev.info.port);
         else ev.channel.reject(1, `${ev.info.type} channels are not supported`);
+        return;
+      case 'globalRequest':
+        this.onGlobalRequest(ev);
         return;
       case 'channelRequest':
         this.onRequest(ev);
@@ -299,6 +357,11 @@ export class ServerConnectionHandle {
       case 'disconnected':
         for (const s of this.sessions.values()) s.gone();
         this.sessions.clear();
+        for (const p of this.pipes.values()) p.abort(new Error('the connection is closed'));
+        this.pipes.clear();
+        for (const l of this.listeners.values()) void l.then((x) => x?.close());
+        this.listeners.clear();
+        void this.agentListener?.then((x) => x?.close());
         if (!this.done) {
           this.done = true;
           this.hooks.onClosed(this.authed);
@@ -307,6 +370,12 @@ export class ServerConnectionHandle {
         return;
     }
     if ('channel' in ev) {
+      const pipe = this.pipes.get(ev.channel);
+      if (pipe) {
+        pipe.event(ev);
+        if (ev.type === 'channelClose' || ev.type === 'channelOpenFailed') this.pipes.delete(ev.channel);
+        return;
+      }
       const s = this.sessions.get(ev.channel);
       if (s) {
         s.event(ev);
@@ -314,7 +383,10 @@ export class ServerConnectionHandle {
       } else if (ev.type === 'channelData' || ev.type === 'channelExtendedData') {
         ev.channel.consume(ev.data.length); // before exec: nothing reads it
       }
-      if (ev.type === 'channelClose') this.env.delete(ev.channel);
+      if (ev.type === 'channelClose') {
+        this.env.delete(ev.channel);
+        this.ptys.delete(ev.channel);
+      }
     }
   }
 
@@ -363,11 +435,30 @@ export class ServerConnectionHandle {
       reply(ok);
       return;
     }
-    if (req.type === 'exec' && 'command' in req && !session && this.server.options.onExec) {
+    if (req.type === 'pty-req' && 'term' in req) {
+      const ok = !session && this.server.options.pty !== false && this.limits.pty !== false && !this.ptys.has(ch) && req.cols <= 10_000 && req.rows <= 10_000;
+      if (ok) this.ptys.set(ch, { term: req.term.slice(0, 64), cols: req.cols, rows: req.rows, widthPx: req.widthPx, heightPx: req.heightPx, modes: req.modes });
+      reply(ok);
+      return;
+    }
+    if (req.type === 'window-change' && 'cols' in req) {
+      const size = { cols: Math.min(req.cols, 10_000), rows: Math.min(req.rows, 10_000), widthPx: req.widthPx, heightPx: req.heightPx };
+      const pty = this.ptys.get(ch);
+      if (pty) this.ptys.set(ch, { ...pty, ...size });
+      if (session instanceof Session) session.resize(size);
+      reply(!!pty);
+      return;
+    }
+    if (req.type === 'auth-agent-req@openssh.com') {
+      reply(this.startAgentForwarding());
+      return;
+    }
+    const handler = req.type === 'exec' ? this.server.options.onExec : req.type === 'shell' ? this.server.options.onShell : undefined;
+    if ((req.type === 'exec' || req.type === 'shell') && !session && handler) {
       reply(true);
       const s = new Session(
         ch,
-        dec.decode(req.command),
+        req.type === 'exec' && 'command' in req ? dec.decode(req.command) : '',
         this.conn.username ?? '',
         this.env.get(ch) ?? {},
         this.peer.remoteAddress,
@@ -376,13 +467,25 @@ export class ServerConnectionHandle {
         () => this.driver.schedule(),
         () => this.driver.writeBlocked,
       );
+      s.kind = req.type;
+      s.pty = this.ptys.get(ch);
       this.sessions.set(ch, s);
-      try {
-        this.server.options.onExec(s);
-      } catch (e) {
-        s.writeStderr(enc.encode(`exec failed: ${(e as Error).message}\n`));
-        s.exit(127);
-      }
+      const run = () => {
+        if (s.closed) return;
+        try {
+          handler(s);
+        } catch (e) {
+          s.writeStderr(enc.encode(`exec failed: ${(e as Error).message}\n`));
+          s.exit(127);
+        }
+      };
+      // With agent forwarding asked for, the session starts once the agent socket exists.
+      if (this.agentListener) {
+        void this.agentListener.then((l) => {
+          s.agentSocket = l?.path;
+          run();
+        });
+      } else run();
       return;
     }
     if (req.type === 'subsystem' && 'name' in req && !session) {
@@ -411,6 +514,151 @@ export class ServerConnectionHandle {
     }
     reply(false);
   }
+
+  /** direct-tcpip (RFC 4254 §7.2): checked against the policy, then joined to a socket. */
+  /** auth-agent-req@openssh.com: one agent socket per connection, relayed over auth-agent@openssh.com channels. */
+  private startAgentForwarding(): boolean {
+    const o = this.server.options;
+    if (o.agentForwarding === false || this.limits.agentForwarding === false || !o.net?.listenAgent) return false;
+    if (this.agentListener) return true;
+    this.agentListener = o.net
+      .listenAgent((stream) => {
+        if (this.conn.closed) return stream.destroy();
+        let ch: Channel;
+        try {
+          ch = this.conn.openChannel({ type: 'auth-agent@openssh.com', data: new Uint8Array(0) });
+        } catch {
+          return stream.destroy();
+        }
+        this.pipes.set(ch, new OpenThenPipe(new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked)));
+        this.driver.pump();
+      })
+      .then(
+        (l) => {
+          if (this.conn.closed) {
+            l.close();
+            return undefined;
+          }
+          return l;
+        },
+        () => undefined,
+      );
+    return true;
+  }
+
+  private directTcpip(ch: Channel, host: string, port: number): void {
+    const o = this.server.options;
+    const refused = !o.net
+      ? 'port forwarding is not available on this server'
+      : this.limits.portForwarding === false
+        ? 'port forwarding is disabled for this login'
+        : checkForward(o.forwarding, 'local', { host, port, username: this.conn.username ?? '' });
+    if (refused) {
+      ch.reject(1, refused);
+      this.driver.pump();
+      return;
+    }
+    o.net!.connect(host, port).then(
+      (stream) => {
+        if (this.conn.closed || ch.state !== 'pending') return stream.destroy();
+        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+        this.pipes.set(ch, pipe);
+        ch.accept();
+        pipe.start();
+        this.driver.pump();
+      },
+      (e: Error) => {
+        if (this.conn.closed || ch.state !== 'pending') return;
+        ch.reject(2, `cannot connect to ${host}:${port}: ${e.message}`);
+        this.driver.pump();
+      },
+    );
+  }
+
+  /** tcpip-forward / cancel-tcpip-forward (RFC 4254 §7.1); others were already refused by the engine. */
+  private onGlobalRequest(ev: Extract<ConnectionEvent, { type: 'globalRequest' }>): void {
+    const o = this.server.options;
+    const answer = (ok: boolean, data?: Uint8Array) => {
+      if (ev.wantReply && !this.conn.closed) this.conn.replyGlobalRequest(ev.id, ok, data);
+      this.driver.pump();
+    };
+    let address: string;
+    let port: number;
+    try {
+      const r = new SshReader(ev.data);
+      address = r.text();
+      port = r.uint32();
+      r.end();
+    } catch {
+      return answer(false);
+    }
+    if (port > 65535) return answer(false);
+    const key = `${address}:${port}`;
+    if (ev.name === 'cancel-tcpip-forward') {
+      const l = this.listeners.get(key);
+      if (!l) return answer(false);
+      this.listeners.delete(key);
+      void l.then((x) => x?.close());
+      return answer(true);
+    }
+    const bindHost = address === '' || address === 'localhost' ? '127.0.0.1' : address;
+    const refused =
+      !o.net || this.limits.portForwarding === false ? 'remote forwarding is not available' : checkForward(o.forwarding, 'remote', { host: address, port, username: this.conn.username ?? '' });
+    if (refused || this.listeners.has(key) || this.listeners.size >= 64) {
+      return answer(false);
+    }
+    const listening = o.net!
+      .listen(bindHost, port, (stream, peer) => {
+        if (this.conn.closed) return stream.destroy();
+        let ch: Channel;
+        try {
+          ch = this.conn.openChannel({ type: 'forwarded-tcpip', connectedAddress: address, connectedPort: boundPort, originatorAddress: peer.address, originatorPort: peer.port });
+        } catch {
+          return stream.destroy();
+        }
+        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+        this.pipes.set(ch, new OpenThenPipe(pipe));
+        this.driver.pump();
+      })
+      .then(
+        (l) => l,
+        () => undefined,
+      );
+    let boundPort = port;
+    this.listeners.set(key, listening);
+    void listening.then((l) => {
+      if (!l) {
+        this.listeners.delete(key);
+        return answer(false);
+      }
+      if (this.conn.closed || this.listeners.get(key) !== listening) {
+        l.close();
+        return;
+      }
+      boundPort = l.port;
+      if (port === 0) {
+        const w = new SshWriter();
+        w.uint32(l.port);
+        answer(true, w.finish());
+      } else answer(true);
+    });
+  }
+
+}
+
+/** A pipe on a channel we opened: data flows once the peer confirms it. */
+class OpenThenPipe implements ChannelSink {
+  constructor(private readonly pipe: ChannelPipe) {}
+  event(ev: ConnectionEvent): void {
+    if (ev.type === 'channelOpened') this.pipe.start();
+    else this.pipe.event(ev);
+  }
+  abort(e: Error): void {
+    this.pipe.abort(e);
+  }
+  drained(): void {
+    this.pipe.drained();
+  }
 }
 
 function describeKey(algorithm: string, blob: Uint8Array): UserKey {
@@ -433,6 +681,10 @@ interface ChannelHandler {
 
 /** One exec channel on the server. */
 class Session implements ServerExec, ChannelHandler {
+  kind: 'exec' | 'shell' = 'exec';
+  pty: PtyInfo | undefined;
+  agentSocket: string | undefined;
+  private resizeCb: ((size: { cols: number; rows: number; widthPx: number; heightPx: number }) => void) | undefined;
   private dataCb: ((d: Uint8Array) => void) | undefined;
   private endCb: (() => void) | undefined;
   private drainCb: (() => void) | undefined;
@@ -491,6 +743,13 @@ class Session implements ServerExec, ChannelHandler {
   }
   onSignal(cb: (name: string) => void): void {
     this.signalCb = cb;
+  }
+  onResize(cb: (size: { cols: number; rows: number; widthPx: number; heightPx: number }) => void): void {
+    this.resizeCb = cb;
+  }
+  /** @internal */
+  resize(size: { cols: number; rows: number; widthPx: number; heightPx: number }): void {
+    this.resizeCb?.(size);
   }
   onClose(cb: () => void): void {
     if (this.isClosed) queueMicrotask(cb);

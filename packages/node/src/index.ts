@@ -13,6 +13,13 @@ import {
 } from '@seashell/core';
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
+import { nodeNet } from './forward.ts';
+
+export { nodeNet, connectStream, listenStreams } from './forward.ts';
+export { runShell, ptyAvailable } from './pty.ts';
+export { agentAt, agentFromEnv, enableAgentForwarding, connectUnix, listenAgentSocket } from './agent.ts';
+export { startSocksProxy } from './socks.ts';
+import { agentAt } from './agent.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
 export { NodeFileSystem, NodeFileSink, NodeLocalTree, nodeFileSource, type NodeFileSystemOptions } from './sftp-fs.ts';
@@ -57,7 +64,9 @@ export const nodeTimers: Timers = {
   },
 };
 
-export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers'> {
+export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers' | 'agent'> {
+  /** An ssh-agent: its socket path (e.g. process.env.SSH_AUTH_SOCK) or an SshAgent. */
+  agent?: string | ClientOptions['agent'];
   /** known_hosts file to check and (accept-new / no) append to (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
   /** Milliseconds to wait for the TCP connection (default 20 000). */
@@ -89,6 +98,8 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
     knownHosts,
     knownHostsFile,
     timers: nodeTimers,
+    net: options.net ?? nodeNet,
+    agent: typeof options.agent === 'string' ? agentAt(options.agent) : options.agent,
     addKnownHost: (line) => appendKnownHost(knownHostsFile, line),
   });
 }
@@ -99,7 +110,7 @@ export class NodeSshServer {
   readonly net: NetServer;
 
   constructor(options: ServerOptions) {
-    this.ssh = new SshServer({ timers: nodeTimers, ...options });
+    this.ssh = new SshServer({ timers: nodeTimers, net: nodeNet, ...options });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });

@@ -6,5 +6,6 @@ import { exec } from './exec.ts';
 import { serve } from './serve.ts';
 import { get, put } from './transfer.ts';
 import { relay } from './relay.ts';
+import { ssh } from './ssh.ts';
 
-export const commands: Record<string, Command> = { exec, get, put, serve, keygen, fingerprint, relay };
+export const commands: Record<string, Command> = { exec, get, put, serve, keygen, fingerprint, relay, ssh };

@@ -13,7 +13,7 @@ import {
 } from '@seashell/core';
 import { connect, type SshClient } from '../index.ts';
 import type { Command } from './command.ts';
-import { flag, list, parseArgs, parseList, parsePort, str, UsageError, type Parsed } from './args.ts';
+import { flag, list, parseArgs, parseList, parsePort, str, UsageError, type OptionSpec, type Parsed } from './args.ts';
 import { defaultIdentityFiles, expandHome, sshPath } from '../files.ts';
 
 const usage = `usage: seashell exec [-p PORT] [-i KEY]... [-l USER] [-o OPTION=VALUE]... [-c CIPHERS] [-m MACS]
@@ -40,7 +40,7 @@ exit status (255 when the connection fails, as ssh does).
 Encrypted keys are used when SEASHELL_PASSPHRASE holds their passphrase; otherwise skipped.
 `;
 
-/** The connection options of exec, shared by get and put. */
+/** The connection options of exec, shared by get, put and ssh. */
 export const connectionSpec = {
   help: { aliases: ['-h'] },
   port: { value: true, aliases: ['-p'] },
@@ -55,6 +55,8 @@ export const connectionSpec = {
 };
 
 const spec = connectionSpec;
+/** exec's options (the connection options; ssh adds its own on top). */
+export const execSpec = connectionSpec;
 
 /** Where and how to connect (exec's options without the command). */
 export interface ConnectionConfig {
@@ -68,20 +70,22 @@ export interface ConnectionConfig {
   algorithms: Partial<AlgorithmLists>;
   connectTimeoutMs?: number;
   quiet: boolean;
+  /** The parsed command line (for commands that add options, like ssh). */
+  parsed: Parsed;
 }
 
-interface ExecConfig extends ConnectionConfig {
+export interface ExecConfig extends ConnectionConfig {
   command: string;
 }
 
 /** Parses the command line into a configuration (exported for tests). */
-export function parseExecArgs(argv: string[]): ExecConfig | 'help' {
-  const p = parseArgs(argv, spec, 1);
+export function parseExecArgs(argv: string[], more_: { spec?: Record<string, OptionSpec>; commandOptional?: boolean } = {}): ExecConfig | 'help' {
+  const p = parseArgs(argv, { ...spec, ...more_.spec }, 1);
   if (flag(p, 'help')) return 'help';
   const [dest, ...more] = p.positionals;
   if (!dest) throw new UsageError('name the host to connect to');
   const commandWords = [...more, ...p.rest];
-  if (commandWords.length === 0) throw new UsageError('give the command to run (seashell exec has no interactive shell)');
+  if (commandWords.length === 0 && !more_.commandOptional) throw new UsageError('give the command to run (seashell exec has no interactive shell)');
   // ssh joins the words with spaces and the remote shell parses them; so do we.
   return { ...connectionConfig(p, dest, 'exec'), command: commandWords.join(' ') };
 }
@@ -143,11 +147,12 @@ export function connectionConfig(p: Parsed, dest: string, command: string): Conn
     algorithms,
     connectTimeoutMs,
     quiet: flag(p, 'quiet'),
+    parsed: p,
   };
 }
 
 /** Reads the identity files, skipping (with a warning) encrypted keys we have no passphrase for. */
-function loadIdentities(cfg: ConnectionConfig): string[] {
+export function loadIdentities(cfg: ConnectionConfig): string[] {
   const out: string[] = [];
   const passphrase = process.env.SEASHELL_PASSPHRASE;
   for (const f of cfg.identities) {

@@ -28,6 +28,8 @@ import type { Command } from './command.ts';
 import { flag, list, parseArgs, parsePort, str, UsageError, parseList } from './args.ts';
 import { expandHome, home, readTextIfExists, sshPath, writeFileSafely } from '../files.ts';
 import { fingerprintLine, keyTypeLabel } from './keyinfo.ts';
+import { ptyAvailable, runShell } from '../pty.ts';
+import { forwardingPolicy, FORWARDING_USAGE, FORWARDING_SPEC } from './serve-forwarding.ts';
 
 const usage = `usage: seashell serve [--listen ADDR:PORT] [--host-key FILE]... [--authorized-keys FILE] [--root DIR]
                       [--no-sftp] [--state-dir DIR] [-c CIPHERS] [-m MACS] [--kex KEXES] [--host-key-algorithms ALGS]
@@ -43,7 +45,7 @@ Serves SSH exec requests as the current user (each command runs with /bin/sh -c)
   --no-sftp                refuse the sftp subsystem
   --state-dir DIR          where generated host keys live (default $SEASHELL_STATE_DIR or ~/.seashell)
   -c, -m, --kex, --host-key-algorithms   algorithm lists offered, most preferred first
-`;
+${FORWARDING_USAGE}`;
 
 const spec = {
   help: { aliases: ['-h'] },
@@ -57,6 +59,7 @@ const spec = {
   macs: { value: true, aliases: ['-m'] },
   kex: { value: true },
   hostKeyAlgorithms: { value: true, aliases: ['--host-key-algorithms'] },
+  ...FORWARDING_SPEC,
 };
 
 /** Parses --listen: "PORT", "HOST:PORT" or "[V6]:PORT". */
@@ -103,6 +106,7 @@ function commandEnv(exec: ServerExec, local: { address?: string; port?: number }
     env.SSH_CONNECTION = `${exec.remoteAddress} ${exec.remotePort ?? 0} ${local.address ?? ''} ${local.port ?? 0}`;
   }
   for (const [k, v] of Object.entries(exec.env)) env[k] = v;
+  if (exec.agentSocket) env.SSH_AUTH_SOCK = exec.agentSocket;
   if (forced !== undefined) env.SSH_ORIGINAL_COMMAND = exec.command;
   return env;
 }
@@ -206,6 +210,20 @@ export const serve: Command = {
       return findAuthorizedKey(file, blob, { clientAddress: remoteAddress ?? '127.0.0.1', now: Date.now() });
     };
 
+    const shellSession = (exec: ServerExec) => {
+      const entry = exec.userKey ? authorizedEntry(exec.userKey.blob, exec.remoteAddress) : undefined;
+      if (!entry) {
+        exec.writeStderr(new TextEncoder().encode('seashell: key no longer authorized\n'));
+        exec.exit(255);
+        return;
+      }
+      const forced = entry.options.command;
+      const addr = server.address();
+      const env = commandEnv(exec, { address: addr?.address, port: addr?.port }, forced);
+      if (forced !== undefined) runShell(Object.create(exec, { kind: { value: 'exec' }, command: { value: forced } }) as ServerExec, { cwd: root, env });
+      else runShell(exec, { cwd: root, env, shell: userInfo().shell || undefined });
+    };
+    const havePty = ptyAvailable() !== null;
     const server: NodeSshServer = createServer({
       hostKeys: hostKeys.map((h) => h.key),
       methods: ['publickey'],
@@ -217,7 +235,16 @@ export const serve: Command = {
         if (entry.options.command !== undefined) throw new Error('this key has a forced command; SFTP is not allowed with it');
         return sftpFs;
       }),
+      pty: havePty,
+      // authorized_keys no-pty / no-port-forwarding / no-agent-forwarding / restrict
+      restrict: (login) => {
+        const o = login.userKey ? authorizedEntry(login.userKey.blob, login.remoteAddress)?.options : undefined;
+        return o ? { pty: o.pty, portForwarding: o.portForwarding, agentForwarding: o.agentForwarding } : { pty: false, portForwarding: false, agentForwarding: false };
+      },
+      forwarding: forwardingPolicy(p),
+      onShell: shellSession,
       onExec: (exec) => {
+        if (exec.pty) return shellSession(exec);
         const entry = exec.userKey ? authorizedEntry(exec.userKey.blob, exec.remoteAddress) : undefined;
         if (!entry) {
           // the key was removed from authorized_keys since login

@@ -1,0 +1,188 @@
+// TCP forwarding (RFC 4254 §7): the pipe that joins one channel to one ByteStream with
+// backpressure both ways, the socket factory an adapter supplies (core opens no sockets), and the
+// server's forwarding policy (default like OpenSSH with PermitOpen/GatewayPorts narrowed to
+// loopback: direct-tcpip only to loopback targets, tcpip-forward only on loopback addresses).
+//
+// Flow control: bytes from the stream go into the channel until it reports backpressure, then the
+// stream is paused until the channel (or the connection's byte stream) drains. Bytes from the
+// channel are consumed (re-opening the peer's window) only once the stream took them; a stream
+// that stops accepting holds the peer back instead of growing memory.
+import type { Channel } from './connection/channel.ts';
+import type { ConnectionEvent } from './events.ts';
+import type { ByteStream } from './stream.ts';
+
+/** Where a forwarded connection came from. */
+export interface StreamPeer {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A listening socket made by NetFactory.listen. */
+export interface Listener {
+  /** The port actually bound (useful when 0 was asked for). */
+  readonly port: number;
+  close(): void;
+}
+
+/** Sockets for forwarding, supplied by the runtime adapter (Node: node:net). */
+export interface NetFactory {
+  /** Opens a TCP connection; rejects with a message saying why (refused, unreachable, ...). */
+  connect(host: string, port: number): Promise<ByteStream>;
+  /** Listens on host:port; each accepted connection arrives paused (data flows after start()). */
+  listen(host: string, port: number, onStream: (stream: ByteStream, peer: StreamPeer) => void): Promise<Listener>;
+  /**
+   * Server side of agent forwarding: a private local socket (Node: a unix socket in a 0700
+   * directory) whose connections are relayed to the client's agent. Optional.
+   */
+  listenAgent?(onStream: (stream: ByteStream) => void): Promise<{ readonly path: string; close(): void }>;
+}
+
+/** Per-channel event sink shared by the client and server promise APIs. */
+export interface ChannelSink {
+  event(ev: ConnectionEvent): void;
+  /** The connection ended. */
+  abort(error: Error): void;
+  /** The connection's byte stream drained: writers waiting on it may continue. */
+  drained(): void;
+}
+
+/** True for 127.0.0.0/8, ::1, localhost and IPv4-mapped loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** What a server allows clients to forward. A function decides per request; true allows all. */
+export interface ForwardingPolicy {
+  /** direct-tcpip (ssh -L / -D): may the user connect to host:port? Default: loopback targets only. */
+  local?: boolean | ((target: { host: string; port: number; username: string }) => boolean);
+  /** tcpip-forward (ssh -R): may the user listen on bindHost:bindPort? Default: loopback addresses only. */
+  remote?: boolean | ((bind: { host: string; port: number; username: string }) => boolean);
+}
+
+/** Applies a policy; returns undefined when allowed or the reason it is refused. */
+export function checkForward(policy: ForwardingPolicy | undefined, kind: 'local' | 'remote', req: { host: string; port: number; username: string }): string | undefined {
+  const rule = policy?.[kind];
+  if (rule === true) return undefined;
+  if (rule === false) return `${kind === 'local' ? 'port forwarding' : 'remote port forwarding'} is disabled on this server`;
+  if (typeof rule === 'function') {
+    let ok = false;
+    try {
+      ok = rule(req) === true;
+    } catch {
+      ok = false;
+    }
+    return ok ? undefined : `forwarding ${kind === 'local' ? 'to' : 'on'} ${req.host}:${req.port} is not permitted`;
+  }
+  // default: loopback only
+  const host = kind === 'remote' && (req.host === '' || req.host === 'localhost') ? '127.0.0.1' : req.host;
+  return isLoopbackHost(host) ? undefined : `forwarding ${kind === 'local' ? 'to' : 'on'} ${req.host}:${req.port} is not permitted (only loopback addresses are allowed)`;
+}
+
+/**
+ * Joins an open channel and a byte stream. Call start() once the channel is open. The pipe ends
+ * the channel when the stream ends, closes it when the stream closes, and the other way round.
+ */
+export class ChannelPipe implements ChannelSink {
+  private owed = 0;
+  private streamPaused = false;
+  private streamEnded = false;
+  private streamClosed = false;
+  private started = false;
+
+  constructor(
+    private readonly ch: Channel,
+    private readonly stream: ByteStream,
+    private readonly kick: () => void,
+    private readonly connBlocked: () => boolean,
+  ) {}
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.stream.start({
+      data: (d) => {
+        if (this.ch.state !== 'open' || this.ch.ended || this.ch.closeReceived) return;
+        const ok = this.ch.write(d);
+        this.kick();
+        if (!ok || this.connBlocked()) {
+          this.streamPaused = true;
+          this.stream.pause();
+        }
+      },
+      drain: () => {
+        if (this.owed > 0 && this.ch.state === 'open') {
+          const n = this.owed;
+          this.owed = 0;
+          this.ch.consume(n);
+          this.kick();
+        }
+      },
+      end: () => {
+        this.streamEnded = true;
+        if (this.ch.state === 'open' && !this.ch.closeReceived) this.ch.end();
+        this.maybeClose();
+        this.kick();
+      },
+      close: () => {
+        this.streamClosed = true;
+        this.ch.close();
+        this.kick();
+      },
+    });
+  }
+
+  private maybeClose(): void {
+    if (this.streamEnded && this.ch.eofReceived) this.ch.close();
+  }
+
+  private resumeStream(): void {
+    if (this.streamPaused && !this.connBlocked()) {
+      this.streamPaused = false;
+      this.stream.resume();
+    }
+  }
+
+  event(ev: ConnectionEvent): void {
+    switch (ev.type) {
+      case 'channelData':
+      case 'channelExtendedData':
+        if (this.streamClosed || ev.type === 'channelExtendedData') {
+          ev.channel.consume(ev.data.length);
+          break;
+        }
+        if (this.stream.write([ev.data])) ev.channel.consume(ev.data.length);
+        else this.owed += ev.data.length;
+        break;
+      case 'channelWritable':
+        this.resumeStream();
+        break;
+      case 'channelEof':
+        if (!this.streamClosed) this.stream.end();
+        this.maybeClose();
+        break;
+      case 'channelClose':
+        if (!this.streamClosed) {
+          this.streamClosed = true;
+          if (this.started) this.stream.end();
+          else this.stream.destroy();
+        }
+        break;
+      case 'channelOpenFailed':
+        // never started: end() lets anything written to it already (a refusal reply) go out
+        this.streamClosed = true;
+        this.stream.end();
+        break;
+    }
+  }
+
+  abort(error: Error): void {
+    if (this.streamClosed) return;
+    this.streamClosed = true;
+    this.stream.destroy(error);
+  }
+
+  drained(): void {
+    this.resumeStream();
+  }
+}

@@ -1,0 +1,55 @@
+// The socket factory @seashell/core's forwarding uses (NetFactory, packages/core/src/forwarding.ts),
+// on node:net: outgoing TCP connections for direct-tcpip targets and listeners for -L / -R.
+// Sockets allow half-close so an EOF in one direction does not cut the other.
+import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
+import { TimeoutError } from '@seashell/core';
+import { socketStream } from './tcp.ts';
+import { listenAgentSocket } from './agent.ts';
+
+/** Milliseconds a forwarded connection may take to connect. */
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** Connects to host:port; rejects with the socket error (e.g. ECONNREFUSED) or a TimeoutError. */
+export function connectStream(host: string, port: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ByteStream> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = netConnect({ host, port, allowHalfOpen: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TimeoutError(`connecting to ${host}:${port} took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (e: Error) => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      resolve(socketStream(socket));
+    });
+  });
+}
+
+/** Listens on host:port; each accepted socket is handed over paused (socketStream). */
+export function listenStreams(host: string, port: number, onStream: (s: ByteStream, peer: StreamPeer) => void): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+      onStream(socketStream(socket), { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+    });
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      server.on('error', () => {});
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () => {
+          server.close();
+        },
+      });
+    });
+  });
+}
+
+/** node:net as a NetFactory. */
+export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket };

@@ -1,0 +1,169 @@
+// Interactive sessions for `seashell serve` and createServer users: a login shell (or a command)
+// on a real pseudo-terminal without any native addon, through util-linux `script`, which makes a
+// pty, runs the command on it as a session leader with that pty as controlling terminal, and
+// copies bytes between it and our pipes. The terminal size is set with `stty rows R cols C`
+// against the pty device (found through /proc); TIOCSWINSZ makes the kernel send SIGWINCH to the
+// terminal's foreground process group. Where no `script` exists the shell runs over pipes (and
+// the server refuses pty-req up front so the client is told). Argument vectors only: the client's
+// command reaches the shell through an environment variable, never pasted into a line of ours.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { ServerExec } from '@seashell/core';
+
+const SCRIPT_CANDIDATES = ['/usr/bin/script', '/bin/script'];
+let scriptPath: string | null | undefined;
+
+/** The util-linux `script` binary if it can make a pty here, else null (checked once). */
+export function ptyAvailable(): string | null {
+  if (scriptPath !== undefined) return scriptPath;
+  scriptPath = null;
+  for (const p of SCRIPT_CANDIDATES) {
+    const r = spawnSync(p, ['-qfec', 'tty', '/dev/null'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status === 0 && /\/dev\/(pts\/|tty)/.test(r.stdout)) {
+      scriptPath = p;
+      break;
+    }
+  }
+  return scriptPath;
+}
+
+const SIGNALS = new Set(Object.keys(osConstants.signals).map((s) => s.slice(3)));
+
+export interface ShellSpawnOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** The user's login shell (default $SHELL or /bin/sh). */
+  shell?: string;
+}
+
+/** The pid of script's child (the session leader on the pty), if running. */
+function childOf(pid: number): number | undefined {
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.length ? Number(kids[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pty device of a process's stdin, e.g. /dev/pts/3. */
+function ptyOf(pid: number): string | undefined {
+  try {
+    const t = readlinkSync(`/proc/${pid}/fd/0`);
+    return /^\/dev\/pts\/\d+$/.test(t) ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The foreground process group of the terminal a process runs on (/proc/PID/stat field tpgid). */
+function foregroundGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const tpgid = Number(fields[5]);
+    return tpgid > 0 ? tpgid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function clampSize(n: number): number {
+  return Math.max(1, Math.min(Math.floor(n) || 1, 9999));
+}
+
+/**
+ * Runs exec's session: with exec.pty, `command` (or the login shell for kind 'shell') on a
+ * pseudo-terminal of the requested size; without, over pipes. Wires stdio with backpressure
+ * both ways, window-change, signals and the exit status.
+ */
+export function runShell(exec: ServerExec, opts: ShellSpawnOptions): void {
+  const shell = opts.shell || opts.env.SHELL || '/bin/sh';
+  const env: Record<string, string> = { ...opts.env, SHELL: shell };
+  const script = exec.pty ? ptyAvailable() : null;
+  let child: ChildProcess;
+  if (exec.pty && script) {
+    env.TERM = exec.pty.term || 'dumb';
+    const rows = clampSize(exec.pty.rows || 24);
+    const cols = clampSize(exec.pty.cols || 80);
+    // The line script hands to $SHELL -c is ours alone: two integers and fixed words. The
+    // client's command travels in SEASHELL_COMMAND and is unset before it runs.
+    let line = `stty rows ${rows} cols ${cols} 2>/dev/null; `;
+    if (exec.kind === 'shell') line += 'unset SEASHELL_COMMAND; exec "$SHELL" -l';
+    else {
+      env.SEASHELL_COMMAND = exec.command;
+      line += 'c=$SEASHELL_COMMAND; unset SEASHELL_COMMAND; exec "$SHELL" -c "$c"';
+    }
+    child = spawn(script, ['-qfec', line, '/dev/null'], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  } else if (exec.kind === 'shell') {
+    child = spawn(shell, [], { cwd: opts.cwd, env, argv0: `-${basename(shell)}`, stdio: ['pipe', 'pipe', 'pipe'] });
+  } else {
+    child = spawn(shell, ['-c', exec.command], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+  const onPty = !!(exec.pty && script);
+  let exited = false;
+  let ptyDevice: string | undefined;
+  const device = (): string | undefined => {
+    if (ptyDevice) return ptyDevice;
+    const c = child.pid ? childOf(child.pid) : undefined;
+    ptyDevice = c ? ptyOf(c) : undefined;
+    return ptyDevice;
+  };
+  child.on('error', (e) => {
+    if (exited) return;
+    exited = true;
+    exec.writeStderr(new TextEncoder().encode(`seashell: cannot start ${shell}: ${e.message}\n`));
+    exec.exit(127);
+  });
+  const outs = [
+    [child.stdout!, (d: Uint8Array) => exec.write(d)],
+    [child.stderr!, (d: Uint8Array) => exec.writeStderr(d)],
+  ] as const;
+  for (const [src, write] of outs) {
+    src.on('data', (d: Buffer) => {
+      if (!write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))) src.pause();
+    });
+  }
+  exec.onDrain(() => {
+    for (const [src] of outs) if (src.isPaused()) src.resume();
+  });
+  child.stdin!.on('error', () => {});
+  exec.onData((d) => {
+    if (!child.stdin!.destroyed && !child.stdin!.write(d)) {
+      exec.pause();
+      child.stdin!.once('drain', () => exec.resume());
+    }
+  });
+  exec.onEnd(() => child.stdin!.end());
+  exec.onResize(({ cols, rows }) => {
+    if (!onPty || exited) return;
+    const dev = device();
+    if (!dev) return;
+    const r = spawn('stty', ['-F', dev, 'rows', String(clampSize(rows)), 'cols', String(clampSize(cols))], { stdio: 'ignore' });
+    r.on('error', () => {});
+  });
+  exec.onSignal((name) => {
+    if (!SIGNALS.has(name) || exited) return;
+    const sig = `SIG${name}` as NodeJS.Signals;
+    const c = child.pid ? childOf(child.pid) : undefined;
+    const group = onPty && c ? foregroundGroup(c) : undefined;
+    try {
+      if (group) process.kill(-group, sig);
+      else if (c) process.kill(c, sig);
+      else child.kill(sig);
+    } catch {
+      /* already gone */
+    }
+  });
+  exec.onClose(() => {
+    if (!exited && child.exitCode === null && child.signalCode === null) child.kill('SIGHUP');
+  });
+  child.on('close', (code, signal) => {
+    if (exited) return;
+    exited = true;
+    if (signal) exec.exitSignal(signal.replace(/^SIG/, ''), false);
+    else exec.exit(code ?? 0);
+  });
+}
