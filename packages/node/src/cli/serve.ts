@@ -160,7 +160,7 @@ export function runCommand(exec: ServerExec, command: string, cwd: string, env: 
 }
 
 export const serve: Command = {
-  summary: 'serve exec requests over SSH as the current user',
+  summary: 'serve shells, exec, SFTP and forwarding over SSH as the current user',
   usage,
   async run(argv) {
     const p = parseArgs(argv, spec);
