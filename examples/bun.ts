@@ -21,7 +21,8 @@ if (!keyFile) throw new Error('no key: set SEASHELL_KEY or create ~/.ssh/id_ed25
 const client = await connect({
   host: m[2],
   port: m[3] ? Number(m[3]) : 22,
-  username: m[1] ?? userInfo().username,
+  // $USER first: Bun's os.userInfo().username reads only $USER and says "unknown" without it
+  username: m[1] ?? process.env.USER ?? userInfo().username,
   privateKey: readFileSync(keyFile, 'utf8'),
   passphrase: process.env.SEASHELL_PASSPHRASE,
 });
