@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// End-to-end connection benchmarks (issue 3, "Speed"), on loopback, one connection at a time:
+//  (a) the same client (the ssh2 package) against `seashell serve` and against OpenSSH's sshd:
+//      TCP connect + key exchange + ed25519 publickey auth + exec `true` + close;
+//  (b) our client (@seashell/node connect) against the ssh2 client, both against the same sshd:
+//      connect + auth (client ready), and connect + auth + exec `true` (exit status received).
+// Sides alternate in rounds (A B A B ...) because this machine is shared and noisy; medians
+// are reported. Writes results/connect.json in the shape readme-table.mjs renders.
+//   node bench/connect.bench.mjs [--count N] [--rounds R] [--warmup W] [--only a|b]
+// Needs `npm run build` (packages/*/dist) and sshd + ssh-keygen on PATH.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import ssh2 from 'ssh2';
+import { connect as seashellConnect } from '@seashell/node';
+import { benchKeys, startSshd, startSeashellServe } from './lib/sshd.mjs';
+import { parsePublicKeyBlob } from './lib/keys.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const arg = (flag, dflt) => {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const count = Number(arg('--count', '10'));
+const rounds = Number(arg('--rounds', '5'));
+const warmup = Number(arg('--warmup', '3'));
+const only = arg('--only', '');
+for (const [n, v] of [['--count', count], ['--rounds', rounds], ['--warmup', warmup]]) {
+  if (!Number.isInteger(v) || v < (n === '--warmup' ? 0 : 1)) throw new RangeError(`${n} must be a positive integer, got ${v}`);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;
+const rate = (ns) => 1e9 / ns;
+
+const keys = benchKeys();
+const hostBlob = parsePublicKeyBlob(keys.host.publicLine);
+const sameKey = (blob) => Buffer.compare(Buffer.from(blob), hostBlob) === 0;
+
+/** ssh2 client: connect, authenticate, optionally exec `true`, end; resolves with timestamps (ms). */
+function ssh2Once(server, { exec }) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const times = { ready: 0, exec: 0, closed: 0 };
+    const c = new ssh2.Client();
+    let failed = false;
+    c.on('error', (e) => { failed = true; reject(e); });
+    c.on('ready', () => {
+      times.ready = performance.now() - t0;
+      if (!exec) return c.end();
+      c.exec('true', (err, stream) => {
+        if (err) { failed = true; reject(err); return c.end(); }
+        let code = null;
+        stream.on('exit', (c0) => { code = c0; });
+        stream.on('close', () => {
+          times.exec = performance.now() - t0;
+          if (code !== 0) { failed = true; reject(new Error(`true exited with ${code}`)); }
+          c.end();
+        });
+        stream.resume();
+        stream.stderr.resume();
+      });
+    });
+    c.on('close', () => {
+      times.closed = performance.now() - t0;
+      if (!failed) resolve(times);
+    });
+    c.connect({
+      host: server.host,
+      port: server.port,
+      username: keys.user,
+      privateKey: keys.client.privateKey,
+      hostVerifier: (key) => sameKey(key),
+      readyTimeout: 20_000,
+    });
+  });
+}
+
+/** Our client: connect + authenticate, exec `true`, close; resolves with timestamps (ms). */
+async function seashellOnce(server, { exec }) {
+  const t0 = performance.now();
+  const times = { ready: 0, exec: 0, closed: 0 };
+  const c = await seashellConnect({
+    host: server.host,
+    port: server.port,
+    username: keys.user,
+    privateKey: keys.client.privateKey,
+    hostVerifier: (info) => sameKey(info.key),
+  });
+  times.ready = performance.now() - t0;
+  try {
+    if (exec) {
+      const r = await c.exec('true');
+      if (r.code !== 0) throw new Error(`true exited with ${r.code}: ${r.stderr}`);
+      times.exec = performance.now() - t0;
+    }
+  } finally {
+    await c.close();
+  }
+  times.closed = performance.now() - t0;
+  return times;
+}
+
+/** Runs sides interleaved: each round runs `count` sequential connections per side, sides in turn. */
+async function interleave(sides, label) {
+  const samples = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+  for (const [name, fn] of Object.entries(sides)) for (let i = 0; i < warmup; i++) await fn();
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? Object.keys(sides).reverse() : Object.keys(sides);
+    for (const name of order) {
+      for (let i = 0; i < count; i++) samples[name].push(await sides[name]());
+    }
+    process.stdout.write(`  ${label}: round ${r + 1}/${rounds}\r`);
+  }
+  process.stdout.write('\n');
+  return samples;
+}
+
+const results = [];
+const notes = [];
+const started = Date.now();
+const sshd = await startSshd(keys);
+let serve;
+try {
+  if (only !== 'b') {
+    serve = await startSeashellServe(keys);
+    console.log(`(a) ssh2 client, connect + auth + exec true + close: seashell serve (port ${serve.port}) vs sshd (port ${sshd.port}), ${rounds} rounds x ${count}`);
+    const s = await interleave({
+      seashell: () => ssh2Once(serve, { exec: true }),
+      sshd: () => ssh2Once(sshd, { exec: true }),
+    }, '(a)');
+    const ns = { seashell: median(s.seashell.map((t) => t.closed)) * 1e6, sshd: median(s.sshd.map((t) => t.closed)) * 1e6 };
+    const ratio = ns.sshd / ns.seashell;
+    console.log(`  seashell serve ${ms(ns.seashell)} (${rate(ns.seashell).toFixed(1)} conn/s) | sshd ${ms(ns.sshd)} (${rate(ns.sshd).toFixed(1)} conn/s)`);
+    console.log(`  seashell serve: ${ratio.toFixed(2)}x sshd's rate (target 3x: ${ratio >= 3 ? 'met' : 'MISSED'})`);
+    results.push({
+      name: 'connect + auth + exec true + close (ssh2 client): seashell serve vs sshd',
+      bytes: 0,
+      nsPerOp: ns,
+      ratios: { sshd: ratio },
+      targets: [{ vs: 'sshd', min: 3 }],
+    });
+    notes.push(`seashell serve ${rate(ns.seashell).toFixed(1)} connections/s, sshd ${rate(ns.sshd).toFixed(1)} connections/s (ssh2 client, ed25519 host and user keys, sequential, loopback).`);
+    await serve.stop();
+    serve = undefined;
+  }
+
+  if (only !== 'a') {
+    console.log(`(b) against sshd (port ${sshd.port}): our client vs the ssh2 client, ${rounds} rounds x ${count}`);
+    const s = await interleave({
+      seashell: () => seashellOnce(sshd, { exec: true }),
+      ssh2: () => ssh2Once(sshd, { exec: true }),
+    }, '(b)');
+    for (const [what, field] of [['connect + auth', 'ready'], ['connect + auth + exec true', 'exec']]) {
+      const ns = { seashell: median(s.seashell.map((t) => t[field])) * 1e6, ssh2: median(s.ssh2.map((t) => t[field])) * 1e6 };
+      const ratio = ns.ssh2 / ns.seashell;
+      console.log(`  ${what}: seashell ${ms(ns.seashell)} | ssh2 ${ms(ns.ssh2)} | seashell ${ratio.toFixed(2)}x ssh2's rate (target 1x: ${ratio >= 1 ? 'met' : 'MISSED'})`);
+      results.push({
+        name: `${what} against sshd: our client vs ssh2`,
+        bytes: 0,
+        nsPerOp: ns,
+        ratios: { ssh2: ratio },
+        targets: [{ vs: 'ssh2', min: 1 }],
+      });
+    }
+  }
+} finally {
+  await serve?.stop();
+  await sshd.stop();
+}
+
+notes.push(`Medians of ${rounds} interleaved rounds x ${count} sequential connections per side (after ${warmup} warm-up connections each); times in ns per connection.`);
+mkdirSync(join(here, 'results'), { recursive: true });
+const out = {
+  title: 'Connections (loopback, sequential)',
+  runtime: `node ${process.version}`,
+  date: new Date().toISOString(),
+  command: `npm run bench:connect${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+  results,
+  notes: notes.join(' '),
+};
+if (results.length) {
+  writeFileSync(join(here, 'results/connect.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote bench/results/connect.json (${results.length} cases, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
