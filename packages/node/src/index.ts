@@ -5,7 +5,10 @@ import { appendFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   connect as coreConnect,
+  defaultRegistry,
   SshServer,
+  type AlgorithmRegistry,
+  type CipherSpec,
   type ClientOptions,
   type ServerOptions,
   type SshClient,
@@ -13,8 +16,10 @@ import {
 } from '@seashell/core';
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
+import { HybridAesGcmPacketCipher } from './node-ciphers.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
+export { NodeAesGcmPacketCipher, HybridAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from './node-ciphers.ts';
 export {
   SshClient,
   SshServer,
@@ -52,7 +57,46 @@ export const nodeTimers: Timers = {
   },
 };
 
+/**
+ * Which implementation runs the packet ciphers: 'fastest' (default) uses node:crypto where
+ * bench/node-ciphers.bench.mjs measured it faster (aes128/256-gcm@openssh.com packets of 2 KiB
+ * and more, see HybridAesGcmPacketCipher) and the WebAssembly kernel everywhere else; 'kernel'
+ * runs everything on the kernel.
+ */
+export type PacketCipherBackend = 'fastest' | 'kernel';
+
+/** Node's faster packet ciphers by wire name (the kernel's are the defaults everywhere else). */
+const nodeCipherSpecs: Readonly<Record<string, CipherSpec>> = Object.fromEntries(
+  ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'].map((name) => {
+    const base = defaultRegistry.cipher[name];
+    const spec: CipherSpec = { ...base, create: ({ key, iv }) => new HybridAesGcmPacketCipher(key, iv) };
+    return [name, spec];
+  }),
+);
+
+/**
+ * The registry with Node's faster packet ciphers in place of the kernel's, for the names where
+ * the registry has the kernel's own implementation (a caller's custom cipher is left alone).
+ */
+export function withNodeCiphers(registry: AlgorithmRegistry = defaultRegistry): AlgorithmRegistry {
+  const cipher: Record<string, CipherSpec> = { ...registry.cipher };
+  for (const [name, spec] of Object.entries(nodeCipherSpecs)) {
+    if (Object.hasOwn(cipher, name) && cipher[name] === defaultRegistry.cipher[name]) cipher[name] = spec;
+  }
+  return { ...registry, cipher };
+}
+
+function pickRegistry(registry: AlgorithmRegistry | undefined, backend: PacketCipherBackend | undefined): AlgorithmRegistry {
+  if (backend !== undefined && backend !== 'fastest' && backend !== 'kernel') {
+    throw new RangeError(`packetCiphers must be 'fastest' or 'kernel', got ${JSON.stringify(backend)}`);
+  }
+  if (backend === 'kernel') return registry ?? defaultRegistry;
+  return withNodeCiphers(registry ?? defaultRegistry);
+}
+
 export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers'> {
+  /** 'fastest' (default): node:crypto where it measured faster; 'kernel': the WebAssembly kernel only. */
+  packetCiphers?: PacketCipherBackend;
   /** known_hosts file to check and (accept-new / no) append to (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
   /** Milliseconds to wait for the TCP connection (default 20 000). */
@@ -74,12 +118,14 @@ export function appendKnownHost(file: string, line: string): void {
 export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   if (!options || typeof options !== 'object') throw new TypeError('connect() needs an options object');
   const port = options.port ?? 22;
+  const registry = pickRegistry(options.registry, options.packetCiphers);
   const knownHostsFile = expandHome(options.knownHostsFile ?? sshPath('known_hosts'));
   const knownHosts = options.hostVerifier ? undefined : (readTextIfExists(knownHostsFile) ?? '');
   const stream = await connectTcp(options.host, port, options.connectTimeoutMs);
   return coreConnect({
     ...options,
     port,
+    registry,
     stream,
     knownHosts,
     knownHostsFile,
@@ -88,13 +134,19 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   });
 }
 
+export interface NodeServerOptions extends ServerOptions {
+  /** 'fastest' (default): node:crypto where it measured faster; 'kernel': the WebAssembly kernel only. */
+  packetCiphers?: PacketCipherBackend;
+}
+
 /** An SSH server listening on TCP. */
 export class NodeSshServer {
   readonly ssh: SshServer;
   readonly net: NetServer;
 
-  constructor(options: ServerOptions) {
-    this.ssh = new SshServer({ timers: nodeTimers, ...options });
+  constructor(options: NodeServerOptions) {
+    const { packetCiphers, ...rest } = options;
+    this.ssh = new SshServer({ timers: nodeTimers, ...rest, registry: pickRegistry(options.registry, packetCiphers) });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });
@@ -128,6 +180,6 @@ export class NodeSshServer {
 }
 
 /** Creates an SSH server; call listen(port, host) to serve TCP. */
-export function createServer(options: ServerOptions): NodeSshServer {
+export function createServer(options: NodeServerOptions): NodeSshServer {
   return new NodeSshServer(options);
 }
