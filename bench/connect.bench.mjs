@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import { connect as seashellConnect } from '@seashell/node';
-import { benchKeys, startSshd, startSeashellServe } from './lib/sshd.mjs';
+import { benchKeys, startSshd, startSeashellServe, processCpuMs } from './lib/sshd.mjs';
 import { parsePublicKeyBlob } from './lib/keys.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -105,19 +105,35 @@ async function seashellOnce(server, { exec }) {
   return times;
 }
 
-/** Runs sides interleaved: each round runs `count` sequential connections per side, sides in turn. */
-async function interleave(sides, label) {
+/**
+ * Runs sides interleaved: each round runs `count` sequential connections per side, sides in turn.
+ * Besides the wall times, adds up CPU per connection: this process's (the client's) and, for a
+ * side given a server pid, the server's with its reaped children (sshd's per-connection
+ * processes, the shells). CPU does not depend on how loaded the machine is; wall time does.
+ */
+async function interleave(sides, label, serverPids = {}) {
   const samples = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(sides).map((k) => [k, { client: 0, server: 0, n: 0 }]));
   for (const [name, fn] of Object.entries(sides)) for (let i = 0; i < warmup; i++) await fn();
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? Object.keys(sides).reverse() : Object.keys(sides);
     for (const name of order) {
+      const pid = serverPids[name];
+      const c0 = process.cpuUsage();
+      const s0 = pid ? processCpuMs(pid) : undefined;
       for (let i = 0; i < count; i++) samples[name].push(await sides[name]());
+      const c1 = process.cpuUsage(c0);
+      await new Promise((res) => setTimeout(res, 150)); // let the server reap its children
+      const s1 = pid ? processCpuMs(pid) : undefined;
+      cpu[name].client += (c1.user + c1.system) / 1000;
+      if (s0 !== undefined && s1 !== undefined) cpu[name].server += s1 - s0;
+      cpu[name].n += count;
     }
     process.stdout.write(`  ${label}: round ${r + 1}/${rounds}\r`);
   }
   process.stdout.write('\n');
-  return samples;
+  const cpuPerConn = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, { client: v.client / v.n, server: serverPids[k] ? v.server / v.n : undefined }]));
+  return { samples, cpu: cpuPerConn };
 }
 
 const results = [];
@@ -129,10 +145,10 @@ try {
   if (only !== 'b') {
     serve = await startSeashellServe(keys);
     console.log(`(a) ssh2 client, connect + auth + exec true + close: seashell serve (port ${serve.port}) vs sshd (port ${sshd.port}), ${rounds} rounds x ${count}`);
-    const s = await interleave({
+    const { samples: s, cpu } = await interleave({
       seashell: () => ssh2Once(serve, { exec: true }),
       sshd: () => ssh2Once(sshd, { exec: true }),
-    }, '(a)');
+    }, '(a)', { seashell: serve.pid, sshd: sshd.pid });
     const ns = { seashell: median(s.seashell.map((t) => t.closed)) * 1e6, sshd: median(s.sshd.map((t) => t.closed)) * 1e6 };
     const ratio = ns.sshd / ns.seashell;
     console.log(`  seashell serve ${ms(ns.seashell)} (${rate(ns.seashell).toFixed(1)} conn/s) | sshd ${ms(ns.sshd)} (${rate(ns.sshd).toFixed(1)} conn/s)`);
@@ -144,17 +160,35 @@ try {
       ratios: { sshd: ratio },
       targets: [{ vs: 'sshd', min: 3 }],
     });
-    notes.push(`seashell serve ${rate(ns.seashell).toFixed(1)} connections/s, sshd ${rate(ns.sshd).toFixed(1)} connections/s (ssh2 client, ed25519 host and user keys, sequential, loopback).`);
+    console.log(`  server CPU per connection: seashell serve ${cpu.seashell.server.toFixed(1)} ms | sshd ${cpu.sshd.server.toFixed(1)} ms (ssh2 client: ${cpu.seashell.client.toFixed(1)} / ${cpu.sshd.client.toFixed(1)} ms)`);
+    if (cpu.seashell.server > 0 && cpu.sshd.server > 0) {
+      results.push({
+        name: 'server CPU per connection (user + system, incl. children), same run',
+        bytes: 0,
+        nsPerOp: { seashell: cpu.seashell.server * 1e6, sshd: cpu.sshd.server * 1e6 },
+        ratios: { sshd: cpu.sshd.server / cpu.seashell.server },
+        targets: [],
+      });
+    }
+    notes.push(`seashell serve ${rate(ns.seashell).toFixed(1)} connections/s, sshd ${rate(ns.sshd).toFixed(1)} connections/s (ssh2 client, ed25519 host and user keys, curve25519-sha256, sequential, loopback); server CPU per connection ${cpu.seashell.server.toFixed(1)} ms vs ${cpu.sshd.server.toFixed(1)} ms, ssh2 client CPU per connection ${cpu.seashell.client.toFixed(1)} ms.`);
     await serve.stop();
     serve = undefined;
   }
 
   if (only !== 'a') {
     console.log(`(b) against sshd (port ${sshd.port}): our client vs the ssh2 client, ${rounds} rounds x ${count}`);
-    const s = await interleave({
+    const { samples: s, cpu } = await interleave({
       seashell: () => seashellOnce(sshd, { exec: true }),
       ssh2: () => ssh2Once(sshd, { exec: true }),
     }, '(b)');
+    console.log(`  client CPU per connection (connect + auth + exec + close): seashell ${cpu.seashell.client.toFixed(1)} ms | ssh2 ${cpu.ssh2.client.toFixed(1)} ms`);
+    results.push({
+      name: 'client CPU per connection (connect + auth + exec true + close) against sshd',
+      bytes: 0,
+      nsPerOp: { seashell: cpu.seashell.client * 1e6, ssh2: cpu.ssh2.client * 1e6 },
+      ratios: { ssh2: cpu.ssh2.client / cpu.seashell.client },
+      targets: [],
+    });
     for (const [what, field] of [['connect + auth', 'ready'], ['connect + auth + exec true', 'exec']]) {
       const ns = { seashell: median(s.seashell.map((t) => t[field])) * 1e6, ssh2: median(s.ssh2.map((t) => t[field])) * 1e6 };
       const ratio = ns.ssh2 / ns.seashell;

@@ -154,7 +154,7 @@ export async function startSshd(keys, { extraConfig = [], keepHome = false } = {
       if (attempt < 3 && /Address already in use|Bind to port/i.test(t.log())) continue;
       throw new Error(`sshd did not start: ${e.message}\n${t.log()}`);
     }
-    return { host: '127.0.0.1', port, logs: t.log, stop: async () => { await t.stop(); rmSync(dir, { recursive: true, force: true }); } };
+    return { host: '127.0.0.1', port, pid: child.pid, logs: t.log, stop: async () => { await t.stop(); rmSync(dir, { recursive: true, force: true }); } };
   }
 }
 
@@ -184,5 +184,24 @@ export async function startSeashellServe(keys, { args = [], nodeArgs = [] } = {}
   const t = track(child, 'seashell serve');
   await waitFor(t.log, /listening on 127\.0\.0\.1:\d+/, 20_000, t.alive, 'seashell serve');
   const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(t.log())[1]);
-  return { host: '127.0.0.1', port, logs: t.log, stop: async () => { await t.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return { host: '127.0.0.1', port, pid: child.pid, logs: t.log, stop: async () => { await t.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
+
+/**
+ * CPU time (ms) a process has used, including its children that it has waited for (sshd's
+ * per-connection processes, the commands seashell serve ran), from /proc/<pid>/stat; undefined
+ * where /proc is not there.
+ */
+export function processCpuMs(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields 14-17 of proc(5) (utime, stime, cutime, cstime) are f[11..14] after "pid (comm) "
+  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return (ticks * 1000) / CLK_TCK;
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;

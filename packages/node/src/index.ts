@@ -5,10 +5,13 @@ import { appendFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   connect as coreConnect,
+  curve25519Method,
   defaultRegistry,
   SshServer,
   type AlgorithmRegistry,
   type CipherSpec,
+  type KexMethod,
+  type SignatureVerifier,
   type ClientOptions,
   type ServerOptions,
   type SshClient,
@@ -17,9 +20,11 @@ import {
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
 import { HybridAesGcmPacketCipher } from './node-ciphers.ts';
+import { nodeEd25519Verifier, nodeX25519 } from './node-curves.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
 export { NodeAesGcmPacketCipher, HybridAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from './node-ciphers.ts';
+export { nodeX25519, nodeEd25519Verifier } from './node-curves.ts';
 export {
   SshClient,
   SshServer,
@@ -58,14 +63,14 @@ export const nodeTimers: Timers = {
 };
 
 /**
- * Which implementation runs the packet ciphers: 'fastest' (default) uses node:crypto where
- * bench/node-ciphers.bench.mjs measured it faster (aes128/256-gcm@openssh.com packets of 2 KiB
- * and more, see HybridAesGcmPacketCipher) and the WebAssembly kernel everywhere else; 'kernel'
- * runs everything on the kernel.
+ * Which implementations run the crypto: 'fastest' (default) uses node:crypto (OpenSSL) where a
+ * benchmark in bench/ measured it faster: aes128/256-gcm@openssh.com packets of 2 KiB and more
+ * (HybridAesGcmPacketCipher; bench/node-ciphers.bench.mjs), X25519 for curve25519-sha256 and
+ * ssh-ed25519 signature checks (bench/node-curves.bench.mjs). Everything else, and everything
+ * with 'portable', runs on the WebAssembly kernel and @noble/*, as on every other runtime.
  */
-export type PacketCipherBackend = 'fastest' | 'kernel';
+export type CryptoBackend = 'fastest' | 'portable';
 
-/** Node's faster packet ciphers by wire name (the kernel's are the defaults everywhere else). */
 const nodeCipherSpecs: Readonly<Record<string, CipherSpec>> = Object.fromEntries(
   ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'].map((name) => {
     const base = defaultRegistry.cipher[name];
@@ -73,30 +78,45 @@ const nodeCipherSpecs: Readonly<Record<string, CipherSpec>> = Object.fromEntries
     return [name, spec];
   }),
 );
+const nodeKex: Readonly<Record<string, KexMethod>> = {
+  'curve25519-sha256': curve25519Method('curve25519-sha256', nodeX25519),
+  'curve25519-sha256@libssh.org': curve25519Method('curve25519-sha256@libssh.org', nodeX25519),
+};
+const nodeSignatures: Readonly<Record<string, SignatureVerifier>> = { 'ssh-ed25519': nodeEd25519Verifier };
 
-/**
- * The registry with Node's faster packet ciphers in place of the kernel's, for the names where
- * the registry has the kernel's own implementation (a caller's custom cipher is left alone).
- */
-export function withNodeCiphers(registry: AlgorithmRegistry = defaultRegistry): AlgorithmRegistry {
-  const cipher: Record<string, CipherSpec> = { ...registry.cipher };
-  for (const [name, spec] of Object.entries(nodeCipherSpecs)) {
-    if (Object.hasOwn(cipher, name) && cipher[name] === defaultRegistry.cipher[name]) cipher[name] = spec;
+function replaceDefaults<T>(table: Readonly<Record<string, T>>, defaults: Readonly<Record<string, T>>, faster: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = { ...table };
+  for (const [name, impl] of Object.entries(faster)) {
+    if (Object.hasOwn(out, name) && out[name] === defaults[name]) out[name] = impl;
   }
-  return { ...registry, cipher };
+  return out;
 }
 
-function pickRegistry(registry: AlgorithmRegistry | undefined, backend: PacketCipherBackend | undefined): AlgorithmRegistry {
-  if (backend !== undefined && backend !== 'fastest' && backend !== 'kernel') {
-    throw new RangeError(`packetCiphers must be 'fastest' or 'kernel', got ${JSON.stringify(backend)}`);
+/**
+ * The registry with Node's faster implementations (see CryptoBackend) in place of the portable
+ * ones, only for names where the registry holds the default implementation (a caller's own
+ * implementation is left alone).
+ */
+export function withNodeCrypto(registry: AlgorithmRegistry = defaultRegistry): AlgorithmRegistry {
+  return {
+    ...registry,
+    cipher: replaceDefaults(registry.cipher, defaultRegistry.cipher, nodeCipherSpecs),
+    kex: replaceDefaults(registry.kex, defaultRegistry.kex, nodeKex),
+    signature: replaceDefaults(registry.signature, defaultRegistry.signature, nodeSignatures),
+  };
+}
+
+function pickRegistry(registry: AlgorithmRegistry | undefined, backend: CryptoBackend | undefined): AlgorithmRegistry {
+  if (backend !== undefined && backend !== 'fastest' && backend !== 'portable') {
+    throw new RangeError(`cryptoBackend must be 'fastest' or 'portable', got ${JSON.stringify(backend)}`);
   }
-  if (backend === 'kernel') return registry ?? defaultRegistry;
-  return withNodeCiphers(registry ?? defaultRegistry);
+  if (backend === 'portable') return registry ?? defaultRegistry;
+  return withNodeCrypto(registry ?? defaultRegistry);
 }
 
 export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers'> {
-  /** 'fastest' (default): node:crypto where it measured faster; 'kernel': the WebAssembly kernel only. */
-  packetCiphers?: PacketCipherBackend;
+  /** 'fastest' (default): node:crypto where it measured faster; 'portable': the kernel and @noble/* only. */
+  cryptoBackend?: CryptoBackend;
   /** known_hosts file to check and (accept-new / no) append to (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
   /** Milliseconds to wait for the TCP connection (default 20 000). */
@@ -118,7 +138,7 @@ export function appendKnownHost(file: string, line: string): void {
 export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   if (!options || typeof options !== 'object') throw new TypeError('connect() needs an options object');
   const port = options.port ?? 22;
-  const registry = pickRegistry(options.registry, options.packetCiphers);
+  const registry = pickRegistry(options.registry, options.cryptoBackend);
   const knownHostsFile = expandHome(options.knownHostsFile ?? sshPath('known_hosts'));
   const knownHosts = options.hostVerifier ? undefined : (readTextIfExists(knownHostsFile) ?? '');
   const stream = await connectTcp(options.host, port, options.connectTimeoutMs);
@@ -135,8 +155,8 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
 }
 
 export interface NodeServerOptions extends ServerOptions {
-  /** 'fastest' (default): node:crypto where it measured faster; 'kernel': the WebAssembly kernel only. */
-  packetCiphers?: PacketCipherBackend;
+  /** 'fastest' (default): node:crypto where it measured faster; 'portable': the kernel and @noble/* only. */
+  cryptoBackend?: CryptoBackend;
 }
 
 /** An SSH server listening on TCP. */
@@ -145,8 +165,8 @@ export class NodeSshServer {
   readonly net: NetServer;
 
   constructor(options: NodeServerOptions) {
-    const { packetCiphers, ...rest } = options;
-    this.ssh = new SshServer({ timers: nodeTimers, ...rest, registry: pickRegistry(options.registry, packetCiphers) });
+    const { cryptoBackend, ...rest } = options;
+    this.ssh = new SshServer({ timers: nodeTimers, ...rest, registry: pickRegistry(options.registry, cryptoBackend) });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });

@@ -1,5 +1,5 @@
-// Connections that run aes*-gcm@openssh.com on Node's ciphers (HybridAesGcmPacketCipher: OpenSSL
-// for large packets, the kernel for small ones) end to end: our client against our server with
+// Connections that run Node's crypto (aes*-gcm@openssh.com on HybridAesGcmPacketCipher: OpenSSL
+// for large packets, the kernel for small ones; OpenSSL X25519 and ssh-ed25519 checks) end to end: our client against our server with
 // either side on either backend, and our client against OpenSSH's sshd. Data goes through `cat`
 // (an echoing exec on our server) both ways and comes back with the same SHA-256, so packets on
 // both paths of the hybrid, in both directions, were sealed and opened by the other side.
@@ -8,16 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRegistry, formatPrivateKey, generateKey } from '@seashell/core';
 import { describeWithSshd, startSshd, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, roundTrip, sha256 } from '../../../test-support/interop.ts';
-import { connect, createServer, withNodeCiphers, type NodeSshServer, type PacketCipherBackend } from '../src/index.ts';
+import { connect, createServer, withNodeCrypto, type NodeSshServer, type CryptoBackend } from '../src/index.ts';
 import { HybridAesGcmPacketCipher } from '../src/node-ciphers.ts';
+import { nodeEd25519Verifier } from '../src/node-curves.ts';
 
 const DATA = payload(3 << 20, 11);
 const hostKey = generateKey({ type: 'ed25519' });
 const userKey = generateKey({ type: 'ed25519' });
 
 describe('registry hook', () => {
-  it('withNodeCiphers puts the hybrid under both aes-gcm names and leaves the rest to the kernel', () => {
-    const reg = withNodeCiphers(defaultRegistry);
+  it('withNodeCrypto puts the hybrid under both aes-gcm names and leaves the rest to the kernel', () => {
+    const reg = withNodeCrypto(defaultRegistry);
     for (const name of ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']) {
       const spec = reg.cipher[name];
       const c = spec.create({ key: new Uint8Array(spec.keyLength), iv: new Uint8Array(12) });
@@ -30,9 +31,20 @@ describe('registry hook', () => {
     expect(defaultRegistry.cipher['aes128-gcm@openssh.com']).not.toBe(reg.cipher['aes128-gcm@openssh.com']);
   });
 
+  it('withNodeCrypto puts OpenSSL X25519 under curve25519-sha256 and OpenSSL under ssh-ed25519 verification', () => {
+    const reg = withNodeCrypto(defaultRegistry);
+    for (const n of ['curve25519-sha256', 'curve25519-sha256@libssh.org']) {
+      expect(reg.kex[n]).not.toBe(defaultRegistry.kex[n]);
+      expect(reg.kex[n].name).toBe(n);
+    }
+    expect(reg.signature['ssh-ed25519']).toBe(nodeEd25519Verifier);
+    expect(reg.kex['mlkem768x25519-sha256']).toBe(defaultRegistry.kex['mlkem768x25519-sha256']);
+    expect(reg.signature['rsa-sha2-512']).toBe(defaultRegistry.signature['rsa-sha2-512']);
+  });
+
   it("leaves a caller's own cipher implementation alone", () => {
     const mine = { ...defaultRegistry.cipher['aes128-gcm@openssh.com'] };
-    const reg = withNodeCiphers({ ...defaultRegistry, cipher: { ...defaultRegistry.cipher, 'aes128-gcm@openssh.com': mine } });
+    const reg = withNodeCrypto({ ...defaultRegistry, cipher: { ...defaultRegistry.cipher, 'aes128-gcm@openssh.com': mine } });
     expect(reg.cipher['aes128-gcm@openssh.com']).toBe(mine);
   });
 });
@@ -40,10 +52,10 @@ describe('registry hook', () => {
 describe('our client <-> our server over aes-gcm with Node ciphers', () => {
   let port: number;
   const servers: NodeSshServer[] = [];
-  const start = async (packetCiphers: PacketCipherBackend) => {
+  const start = async (cryptoBackend: CryptoBackend) => {
     const s = createServer({
       hostKeys: [hostKey],
-      packetCiphers,
+      cryptoBackend,
       authenticate: (ctx) => ctx.method === 'publickey',
       onExec: (exec) => {
         exec.onData((d) => {
@@ -64,20 +76,21 @@ describe('our client <-> our server over aes-gcm with Node ciphers', () => {
   });
 
   for (const cipher of ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']) {
-    for (const [clientSide, serverSide] of [['fastest', 'fastest'], ['kernel', 'fastest'], ['fastest', 'kernel']] as const) {
+    for (const [clientSide, serverSide] of [['fastest', 'fastest'], ['portable', 'fastest'], ['fastest', 'portable']] as const) {
       it(`${cipher}, client ${clientSide}, server ${serverSide}: 3 MiB through an echoing exec, sha256 equal`, async () => {
-        const p = serverSide === 'fastest' ? port : (await start('kernel')).port;
+        const p = serverSide === 'fastest' ? port : (await start('portable')).port;
         const c = await connect({
           host: '127.0.0.1',
           port: p,
           username: 'u',
           privateKey: formatPrivateKey(userKey),
           hostVerifier: () => true,
-          packetCiphers: clientSide,
-          algorithms: { cipher: [cipher] },
+          cryptoBackend: clientSide,
+          // curve25519-sha256 so X25519 runs on whichever backend each side has
+          algorithms: { cipher: [cipher], kex: ['curve25519-sha256'] },
         });
         try {
-          expect(c.algorithms.cipherClientToServer).toBe(cipher);
+          expect(c.algorithms).toMatchObject({ cipherClientToServer: cipher, kex: 'curve25519-sha256', hostKey: 'ssh-ed25519' });
           const proc = await c.execStream('cat');
           const got = await roundTrip(proc, DATA);
           expect(got).toEqual({ bytes: DATA.length, sha256: sha256(DATA) });
@@ -112,7 +125,7 @@ describeWithSshd('our client (Node ciphers) -> OpenSSH sshd over aes-gcm', () =>
         algorithms: { cipher: [cipher] },
       });
       try {
-        expect(c.algorithms.cipherServerToClient).toBe(cipher);
+        expect(c.algorithms).toMatchObject({ cipherServerToClient: cipher, kex: 'curve25519-sha256', hostKey: 'ssh-ed25519' });
         const got = await roundTrip(await c.execStream('cat'), DATA);
         expect(got).toEqual({ bytes: DATA.length, sha256: sha256(DATA) });
       } finally {
