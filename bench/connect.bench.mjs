@@ -81,10 +81,11 @@ function ssh2Once(server, { exec }) {
 }
 
 /** Our client: connect + authenticate, exec `true`, close; resolves with timestamps (ms). */
-async function seashellOnce(server, { exec }) {
+async function seashellOnce(server, { exec, cryptoBackend = 'fastest' }) {
   const t0 = performance.now();
   const times = { ready: 0, exec: 0, closed: 0 };
   const c = await seashellConnect({
+    cryptoBackend,
     host: server.host,
     port: server.port,
     username: keys.user,
@@ -180,24 +181,26 @@ try {
     const { samples: s, cpu } = await interleave({
       seashell: () => seashellOnce(sshd, { exec: true }),
       ssh2: () => ssh2Once(sshd, { exec: true }),
+      // our client with cryptoBackend 'portable' (kernel + @noble only, as on other runtimes)
+      portable: () => seashellOnce(sshd, { exec: true, cryptoBackend: 'portable' }),
     }, '(b)');
-    console.log(`  client CPU per connection (connect + auth + exec + close): seashell ${cpu.seashell.client.toFixed(1)} ms | ssh2 ${cpu.ssh2.client.toFixed(1)} ms`);
+    console.log(`  client CPU per connection (connect + auth + exec + close): seashell ${cpu.seashell.client.toFixed(1)} ms | ssh2 ${cpu.ssh2.client.toFixed(1)} ms | seashell portable ${cpu.portable.client.toFixed(1)} ms`);
     results.push({
       name: 'client CPU per connection (connect + auth + exec true + close) against sshd',
       bytes: 0,
-      nsPerOp: { seashell: cpu.seashell.client * 1e6, ssh2: cpu.ssh2.client * 1e6 },
-      ratios: { ssh2: cpu.ssh2.client / cpu.seashell.client },
+      nsPerOp: { seashell: cpu.seashell.client * 1e6, ssh2: cpu.ssh2.client * 1e6, 'seashell portable': cpu.portable.client * 1e6 },
+      ratios: { ssh2: cpu.ssh2.client / cpu.seashell.client, 'seashell portable': cpu.portable.client / cpu.seashell.client },
       targets: [],
     });
     for (const [what, field] of [['connect + auth', 'ready'], ['connect + auth + exec true', 'exec']]) {
-      const ns = { seashell: median(s.seashell.map((t) => t[field])) * 1e6, ssh2: median(s.ssh2.map((t) => t[field])) * 1e6 };
+      const ns = { seashell: median(s.seashell.map((t) => t[field])) * 1e6, ssh2: median(s.ssh2.map((t) => t[field])) * 1e6, 'seashell portable': median(s.portable.map((t) => t[field])) * 1e6 };
       const ratio = ns.ssh2 / ns.seashell;
-      console.log(`  ${what}: seashell ${ms(ns.seashell)} | ssh2 ${ms(ns.ssh2)} | seashell ${ratio.toFixed(2)}x ssh2's rate (target 1x: ${ratio >= 1 ? 'met' : 'MISSED'})`);
+      console.log(`  ${what}: seashell ${ms(ns.seashell)} | ssh2 ${ms(ns.ssh2)} | seashell portable ${ms(ns['seashell portable'])} | seashell ${ratio.toFixed(2)}x ssh2's rate (target 1x: ${ratio >= 1 ? 'met' : 'MISSED'})`);
       results.push({
         name: `${what} against sshd: our client vs ssh2`,
         bytes: 0,
         nsPerOp: ns,
-        ratios: { ssh2: ratio },
+        ratios: { ssh2: ratio, 'seashell portable': ns['seashell portable'] / ns.seashell },
         targets: [{ vs: 'ssh2', min: 1 }],
       });
     }

@@ -79,6 +79,11 @@ export interface ClientOptions {
   algorithms?: Partial<AlgorithmLists>;
   /** Where algorithm names are looked up (default: defaultRegistry). */
   registry?: AlgorithmRegistry;
+  /**
+   * Makes the signers for a user key in place of the portable ones (a runtime adapter's faster
+   * implementation of the same algorithm); undefined falls back to the portable signers.
+   */
+  makeSigners?: (key: PrivateKey) => HostKeySigner[] | undefined;
   /** Milliseconds for key exchange and authentication together (default 30 000). */
   readyTimeoutMs?: number;
   /** Environment of the engine (defaults: Web Crypto, Date.now, global timers). */
@@ -626,7 +631,7 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
   const raw = options.privateKey === undefined ? [] : Array.isArray(options.privateKey) ? options.privateKey : [options.privateKey];
   const keys = (raw as (string | Uint8Array)[]).map((k, i) => {
     const pk = loadPrivateKey(k, options.passphrase, raw.length > 1 ? `privateKey[${i}]` : 'privateKey');
-    return clientKey(...signersFor(pk, options.random));
+    return clientKey(...(options.makeSigners?.(pk) ?? signersFor(pk, options.random)));
   });
   if (keys.length === 0 && options.password === undefined && !options.keyboardInteractive) {
     throw new TypeError('connect(): give privateKey, password or keyboardInteractive to log in with');

@@ -20,11 +20,11 @@ import {
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
 import { HybridAesGcmPacketCipher } from './node-ciphers.ts';
-import { nodeEd25519Verifier, nodeX25519 } from './node-curves.ts';
+import { nodeEd25519Verifier, nodeSigners, nodeX25519 } from './node-curves.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
 export { NodeAesGcmPacketCipher, HybridAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from './node-ciphers.ts';
-export { nodeX25519, nodeEd25519Verifier } from './node-curves.ts';
+export { nodeX25519, nodeEd25519Verifier, nodeSigners } from './node-curves.ts';
 export {
   SshClient,
   SshServer,
@@ -65,8 +65,8 @@ export const nodeTimers: Timers = {
 /**
  * Which implementations run the crypto: 'fastest' (default) uses node:crypto (OpenSSL) where a
  * benchmark in bench/ measured it faster: aes128/256-gcm@openssh.com packets of 2 KiB and more
- * (HybridAesGcmPacketCipher; bench/node-ciphers.bench.mjs), X25519 for curve25519-sha256 and
- * ssh-ed25519 signature checks (bench/node-curves.bench.mjs). Everything else, and everything
+ * (HybridAesGcmPacketCipher; bench/node-ciphers.bench.mjs), X25519 for curve25519-sha256,
+ * ssh-ed25519 signing and signature checks (bench/node-curves.bench.mjs). Everything else, and everything
  * with 'portable', runs on the WebAssembly kernel and @noble/*, as on every other runtime.
  */
 export type CryptoBackend = 'fastest' | 'portable';
@@ -139,6 +139,7 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   if (!options || typeof options !== 'object') throw new TypeError('connect() needs an options object');
   const port = options.port ?? 22;
   const registry = pickRegistry(options.registry, options.cryptoBackend);
+  const makeSigners = options.makeSigners ?? (options.cryptoBackend === 'portable' ? undefined : nodeSigners);
   const knownHostsFile = expandHome(options.knownHostsFile ?? sshPath('known_hosts'));
   const knownHosts = options.hostVerifier ? undefined : (readTextIfExists(knownHostsFile) ?? '');
   const stream = await connectTcp(options.host, port, options.connectTimeoutMs);
@@ -146,6 +147,7 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
     ...options,
     port,
     registry,
+    makeSigners,
     stream,
     knownHosts,
     knownHostsFile,
@@ -166,7 +168,12 @@ export class NodeSshServer {
 
   constructor(options: NodeServerOptions) {
     const { cryptoBackend, ...rest } = options;
-    this.ssh = new SshServer({ timers: nodeTimers, ...rest, registry: pickRegistry(options.registry, cryptoBackend) });
+    this.ssh = new SshServer({
+      timers: nodeTimers,
+      ...rest,
+      registry: pickRegistry(options.registry, cryptoBackend),
+      makeSigners: options.makeSigners ?? (cryptoBackend === 'portable' ? undefined : nodeSigners),
+    });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });

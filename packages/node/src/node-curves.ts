@@ -1,15 +1,16 @@
-// X25519 (RFC 7748, for curve25519-sha256, RFC 8731) and ssh-ed25519 signature verification
+// X25519 (RFC 7748, for curve25519-sha256, RFC 8731) and ssh-ed25519 signing and verification
 // (RFC 8709, RFC 8032) through node:crypto (OpenSSL), for Node's registry. @noble/curves does
 // these on BigInt; per connection they were most of a client's and server's CPU time
 // (bench/connect.bench.mjs with --cpu-prof), and OpenSSL does each in tens of microseconds.
 // Raw 32-byte keys become KeyObjects by prefixing the fixed DER headers of RFC 8410.
-import { createPrivateKey, createPublicKey, diffieHellman, verify as cryptoVerify } from 'node:crypto';
-import { SshReader, type SignatureVerifier, type X25519Primitive } from '@seashell/core';
+import { createPrivateKey, createPublicKey, diffieHellman, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { SshReader, SshWriter, type HostKeySigner, type PrivateKey, type SignatureVerifier, type X25519Primitive } from '@seashell/core';
 
 // RFC 8410 §10.3 / §7: SubjectPublicKeyInfo and OneAsymmetricKey headers for 32-byte keys.
 const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 function check32(what: string, b: unknown): Uint8Array {
   if (!(b instanceof Uint8Array) || b.length !== 32) {
@@ -76,3 +77,30 @@ export const nodeEd25519Verifier: SignatureVerifier = {
     }
   },
 };
+
+/**
+ * An ssh-ed25519 signer on OpenSSL for an Ed25519 key record, or undefined for other key types
+ * (the caller then uses the portable signers). Ed25519 signatures are deterministic (RFC 8032
+ * §5.1.6), so these are byte for byte the portable signer's. Checks that the seed gives the
+ * record's public key, as the portable signer does.
+ */
+export function nodeSigners(key: PrivateKey): HostKeySigner[] | undefined {
+  if (key.type !== 'ssh-ed25519') return undefined;
+  const der = Buffer.concat([ED25519_PKCS8, check32('ssh-ed25519 seed', key.seed)]);
+  let priv;
+  try {
+    priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+  const pub = createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI.length);
+  if (!Buffer.from(key.publicKey).equals(pub)) throw new RangeError('ssh-ed25519 private key does not match its public key');
+  const publicBlob = new SshWriter().string('ssh-ed25519').string(key.publicKey).finish();
+  return [{
+    publicBlob,
+    algorithm: 'ssh-ed25519',
+    sign(data: Uint8Array): Uint8Array {
+      return new SshWriter(96).string('ssh-ed25519').string(new Uint8Array(cryptoSign(null, data, priv))).finish();
+    },
+  }];
+}

@@ -1,12 +1,12 @@
-// node:crypto X25519 and ssh-ed25519 verification against @noble/curves (what core uses) on every
+// node:crypto X25519 and ssh-ed25519 signing and verification against @noble/curves (what core uses) on every
 // Wycheproof vector: the same accept / reject decision and the same shared secrets, so putting
 // them in Node's registry changes speed only.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { ed25519Verifier, SshWriter } from '@seashell/core';
+import { ed25519Verifier, generateKey, signersFor, SshWriter } from '@seashell/core';
 import { sharedPath } from '../../../test-support/peers.ts';
-import { nodeEd25519Verifier, nodeX25519 } from '../src/node-curves.ts';
+import { nodeEd25519Verifier, nodeSigners, nodeX25519 } from '../src/node-curves.ts';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const load = (name: string) => JSON.parse(readFileSync(`${sharedPath('wycheproof')}/${name}`, 'utf8'));
@@ -74,5 +74,33 @@ describe('X25519: node:crypto agrees with @noble/curves on Wycheproof', () => {
       const s = crypto.getRandomValues(new Uint8Array(32));
       expect(nodeX25519.getPublicKey(s)).toEqual(x25519.getPublicKey(s));
     }
+  });
+});
+
+describe('ssh-ed25519 signer on node:crypto', () => {
+  it('gives byte-identical public blobs and signatures to the portable signer (Ed25519 is deterministic)', () => {
+    for (let i = 0; i < 5; i++) {
+      const key = generateKey({ type: 'ed25519' });
+      const [mine] = nodeSigners(key)!;
+      const [theirs] = signersFor(key);
+      expect(mine.algorithm).toBe('ssh-ed25519');
+      expect(mine.publicBlob).toEqual(theirs.publicBlob);
+      for (const n of [0, 1, 32, 1000]) {
+        const data = crypto.getRandomValues(new Uint8Array(n));
+        const sig = mine.sign(data);
+        expect(sig).toEqual(theirs.sign(data));
+        expect(ed25519Verifier.verify(mine.publicBlob, data, sig)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a key record whose public key does not match its seed', () => {
+    const key = generateKey({ type: 'ed25519' });
+    const other = generateKey({ type: 'ed25519' });
+    expect(() => nodeSigners({ ...key, publicKey: (other as typeof key).publicKey })).toThrow(/does not match/);
+  });
+
+  it('leaves other key types to the portable signers', () => {
+    expect(nodeSigners(generateKey({ type: 'ecdsa' }))).toBeUndefined();
   });
 });
