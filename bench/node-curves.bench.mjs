@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The per-connection public-key operations that @seashell/node can move to node:crypto (OpenSSL):
-// X25519 key generation + shared secret (curve25519-sha256, once per key exchange on each side)
-// and ssh-ed25519 signature verification (host key on the client, user key on the server),
+// X25519 key generation + shared secret (curve25519-sha256, once per key exchange on each side),
+// ssh-ed25519 signing and signature verification (host key and user key),
 // @noble/curves (what core uses everywhere) against node:crypto. Interleaved rounds, medians.
 // Writes results/node-curves.json.   node bench/node-curves.bench.mjs [--time MS] [--rounds N]
 import { Bench } from 'tinybench';
@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ed25519Verifier, generateKey, signersFor } from '@seashell/core';
-import { nodeEd25519Verifier, nodeX25519 } from '@seashell/node';
+import { nodeEd25519Verifier, nodeSigners, nodeX25519 } from '@seashell/node';
 import { x25519 } from '@noble/curves/ed25519.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,7 +36,11 @@ const verifyOp = (v) => () => {
   if (!v.verify(signer.publicBlob, data, sig)) throw new Error('verify failed');
 };
 
+const [nodeSigner] = nodeSigners(key);
+const signOp = (sgn) => () => sgn.sign(data);
+
 const cases = [
+  { name: 'ssh-ed25519 signing (host key on the server, user key on the client)', impls: { seashell: signOp(signer), 'node:crypto': signOp(nodeSigner) } },
   { name: 'X25519 keygen + shared secret (curve25519-sha256, one side)', impls: { seashell: x25519Op(x25519), 'node:crypto': x25519Op(nodeX25519) } },
   { name: 'ssh-ed25519 signature verification', impls: { seashell: verifyOp(ed25519Verifier), 'node:crypto': verifyOp(nodeEd25519Verifier) } },
 ];

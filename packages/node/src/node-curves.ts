@@ -2,14 +2,14 @@
 // (RFC 8709, RFC 8032) through node:crypto (OpenSSL), for Node's registry. @noble/curves does
 // these on BigInt; per connection they were most of a client's and server's CPU time
 // (bench/connect.bench.mjs with --cpu-prof), and OpenSSL does each in tens of microseconds.
-// Raw 32-byte keys become KeyObjects by prefixing the fixed DER headers of RFC 8410.
-import { createPrivateKey, createPublicKey, diffieHellman, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+// Raw 32-byte keys become KeyObjects through JWK (RFC 8037 OKP keys): Node builds those straight
+// from the raw bytes, where DER goes through OpenSSL's decoders at several times the cost (the
+// fixed RFC 8410 DER headers remain the fallback).
+import { createPrivateKey, createPublicKey, diffieHellman, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { SshReader, SshWriter, type HostKeySigner, type PrivateKey, type SignatureVerifier, type X25519Primitive } from '@seashell/core';
 
-// RFC 8410 §10.3 / §7: SubjectPublicKeyInfo and OneAsymmetricKey headers for 32-byte keys.
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+// RFC 8410 §7: OneAsymmetricKey headers for 32-byte private keys.
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 function check32(what: string, b: unknown): Uint8Array {
@@ -19,13 +19,43 @@ function check32(what: string, b: unknown): Uint8Array {
   return b;
 }
 
-function x25519Private(secret: Uint8Array) {
-  const der = Buffer.concat([X25519_PKCS8, check32('X25519 private key', secret)]);
+/** A private KeyObject from a raw 32-byte X25519 or Ed25519 private key. */
+function okpPrivate(crv: 'X25519' | 'Ed25519', raw: Uint8Array): KeyObject {
+  // Node takes the key from d alone (x is not read for private keys, but must be a string).
   try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } finally {
-    der.fill(0);
+    return createPrivateKey({ key: { kty: 'OKP', crv, d: Buffer.from(raw).toString('base64url'), x: '' }, format: 'jwk' });
+  } catch {
+    const der = Buffer.concat([crv === 'X25519' ? X25519_PKCS8 : ED25519_PKCS8, raw]);
+    try {
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+    }
   }
+}
+
+/** A public KeyObject from a raw 32-byte X25519 or Ed25519 public key. */
+function okpPublic(crv: 'X25519' | 'Ed25519', raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv, x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+}
+
+/** The raw 32-byte public key of a private OKP KeyObject. */
+function rawPublic(priv: KeyObject): Uint8Array {
+  const { x } = createPublicKey(priv).export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(x as string, 'base64url'));
+}
+
+// The kex asks for the public key and then the shared secret of the same private key array:
+// keep its KeyObject between the two calls (dropped with the array, which the kex wipes).
+const x25519Keys = new WeakMap<Uint8Array, KeyObject>();
+function x25519Private(secret: Uint8Array): KeyObject {
+  check32('X25519 private key', secret);
+  let k = x25519Keys.get(secret);
+  if (!k) {
+    k = okpPrivate('X25519', secret);
+    x25519Keys.set(secret, k);
+  }
+  return k;
 }
 
 /**
@@ -35,12 +65,13 @@ function x25519Private(secret: Uint8Array) {
  */
 export const nodeX25519: X25519Primitive = {
   getPublicKey(secret) {
-    const spki = createPublicKey(x25519Private(secret)).export({ format: 'der', type: 'spki' });
-    return new Uint8Array(spki.subarray(X25519_SPKI.length));
+    return rawPublic(x25519Private(secret));
   },
   getSharedSecret(secret, peer) {
-    const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI, check32('X25519 public key', peer)]), format: 'der', type: 'spki' });
-    const out = diffieHellman({ privateKey: x25519Private(secret), publicKey });
+    const publicKey = okpPublic('X25519', check32('X25519 public key', peer));
+    const privateKey = x25519Private(secret);
+    x25519Keys.delete(secret);
+    const out = diffieHellman({ privateKey, publicKey });
     const copy = new Uint8Array(out);
     out.fill(0);
     return copy;
@@ -51,8 +82,7 @@ export const nodeX25519: X25519Primitive = {
 export function nodeEd25519VerifyRaw(publicKey: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   try {
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI, publicKey]), format: 'der', type: 'spki' });
-    return cryptoVerify(null, data, key, sig);
+    return cryptoVerify(null, data, okpPublic('Ed25519', publicKey), sig);
   } catch {
     return false;
   }
@@ -86,15 +116,8 @@ export const nodeEd25519Verifier: SignatureVerifier = {
  */
 export function nodeSigners(key: PrivateKey): HostKeySigner[] | undefined {
   if (key.type !== 'ssh-ed25519') return undefined;
-  const der = Buffer.concat([ED25519_PKCS8, check32('ssh-ed25519 seed', key.seed)]);
-  let priv;
-  try {
-    priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } finally {
-    der.fill(0);
-  }
-  const pub = createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI.length);
-  if (!Buffer.from(key.publicKey).equals(pub)) throw new RangeError('ssh-ed25519 private key does not match its public key');
+  const priv = okpPrivate('Ed25519', check32('ssh-ed25519 seed', key.seed));
+  if (!Buffer.from(key.publicKey).equals(rawPublic(priv))) throw new RangeError('ssh-ed25519 private key does not match its public key');
   const publicBlob = new SshWriter().string('ssh-ed25519').string(key.publicKey).finish();
   return [{
     publicBlob,
