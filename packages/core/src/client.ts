@@ -83,6 +83,11 @@ export interface ClientOptions {
   algorithms?: Partial<AlgorithmLists>;
   /** Where algorithm names are looked up (default: defaultRegistry). */
   registry?: AlgorithmRegistry;
+  /**
+   * Makes the signers for a user key in place of the portable ones (a runtime adapter's faster
+   * implementation of the same algorithm); undefined falls back to the portable signers.
+   */
+  makeSigners?: (key: PrivateKey) => HostKeySigner[] | undefined;
   /** Milliseconds for key exchange and authentication together (default 30 000). */
   readyTimeoutMs?: number;
   /** Sockets for forwardLocal / forwardRemote targets (the adapter supplies them). */
@@ -983,7 +988,7 @@ function prepare(options: ClientOptions): { host: string; port: number; keys: Cl
   const raw = options.privateKey === undefined ? [] : Array.isArray(options.privateKey) ? options.privateKey : [options.privateKey];
   const keys = (raw as (string | Uint8Array)[]).map((k, i) => {
     const pk = loadPrivateKey(k, options.passphrase, raw.length > 1 ? `privateKey[${i}]` : 'privateKey');
-    return clientKey(...signersFor(pk, options.random));
+    return clientKey(...(options.makeSigners?.(pk) ?? signersFor(pk, options.random)));
   });
   let algorithms = options.algorithms;
   if (!algorithms?.hostKey && !options.hostVerifier && options.knownHosts) {

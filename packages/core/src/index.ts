@@ -17,6 +17,7 @@ export type { DisconnectInfo } from './transport/transport.ts';
 export { defaultRegistry, defaultAlgorithms, preferenceOrder, registryDefaults, resolveAlgorithms } from './algorithms/registry.ts';
 export type { AlgorithmRegistry, CipherSpec, MacSpec, DirectionKeys } from './algorithms/registry.ts';
 export { withLegacy, legacyNames } from './algorithms/legacy.ts';
+export { curve25519Method, type X25519Primitive } from './algorithms/kex/curve25519.ts';
 export { Msg, ChannelOpenFailure, ExtendedData } from './messages/numbers.ts';
 export type * from './algorithms/types.ts';
 

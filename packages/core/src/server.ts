@@ -75,6 +75,11 @@ export interface ServerOptions {
   banner?: string;
   algorithms?: Partial<AlgorithmLists>;
   registry?: AlgorithmRegistry;
+  /**
+   * Makes the signers for a host key in place of the portable ones (a runtime adapter's faster
+   * implementation of the same algorithm); undefined falls back to the portable signers.
+   */
+  makeSigners?: (key: PrivateKey) => HostKeySigner[] | undefined;
   /** Milliseconds a client has to authenticate (default 120 000, OpenSSH LoginGraceTime). */
   loginGraceTimeMs?: number;
   /** Failed attempts before disconnecting (default 6, OpenSSH MaxAuthTries). */
@@ -186,7 +191,7 @@ export class SshServer {
     }
     this.startups = s;
     const keys = options.hostKeys.map((k, i) => (typeof k === 'string' || k instanceof Uint8Array ? loadPrivateKey(k, undefined, `hostKeys[${i}]`) : k));
-    this.hostKeys = keys.flatMap((k) => signersFor(k, this.random));
+    this.hostKeys = keys.flatMap((k) => options.makeSigners?.(k) ?? signersFor(k, this.random));
     const seen = new Set<string>();
     const fps: { type: string; fingerprint: string }[] = [];
     for (const s of this.hostKeys) {

@@ -5,7 +5,13 @@ import { appendFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   connect as coreConnect,
+  curve25519Method,
+  defaultRegistry,
   SshServer,
+  type AlgorithmRegistry,
+  type CipherSpec,
+  type KexMethod,
+  type SignatureVerifier,
   type ClientOptions,
   type ServerOptions,
   type SshClient,
@@ -23,6 +29,11 @@ import { agentAt } from './agent.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
 export { NodeFileSystem, NodeFileSink, NodeLocalTree, nodeFileSource, type NodeFileSystemOptions } from './sftp-fs.ts';
+import { HybridAesGcmPacketCipher } from './node-ciphers.ts';
+import { nodeEd25519Verifier, nodeSigners, nodeX25519 } from './node-curves.ts';
+
+export { NodeAesGcmPacketCipher, HybridAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from './node-ciphers.ts';
+export { nodeX25519, nodeEd25519Verifier, nodeSigners } from './node-curves.ts';
 export {
   SshClient,
   SshServer,
@@ -64,9 +75,63 @@ export const nodeTimers: Timers = {
   },
 };
 
+/**
+ * Which implementations run the crypto: 'fastest' (default) uses node:crypto (OpenSSL) where a
+ * benchmark in bench/ measured it faster: aes128/256-gcm@openssh.com packets of 2 KiB and more
+ * (HybridAesGcmPacketCipher; bench/node-ciphers.bench.mjs), X25519 for curve25519-sha256,
+ * ssh-ed25519 signing and signature checks (bench/node-curves.bench.mjs). Everything else, and everything
+ * with 'portable', runs on the WebAssembly kernel and @noble/*, as on every other runtime.
+ */
+export type CryptoBackend = 'fastest' | 'portable';
+
+const nodeCipherSpecs: Readonly<Record<string, CipherSpec>> = Object.fromEntries(
+  ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'].map((name) => {
+    const base = defaultRegistry.cipher[name];
+    const spec: CipherSpec = { ...base, create: ({ key, iv }) => new HybridAesGcmPacketCipher(key, iv) };
+    return [name, spec];
+  }),
+);
+const nodeKex: Readonly<Record<string, KexMethod>> = {
+  'curve25519-sha256': curve25519Method('curve25519-sha256', nodeX25519),
+  'curve25519-sha256@libssh.org': curve25519Method('curve25519-sha256@libssh.org', nodeX25519),
+};
+const nodeSignatures: Readonly<Record<string, SignatureVerifier>> = { 'ssh-ed25519': nodeEd25519Verifier };
+
+function replaceDefaults<T>(table: Readonly<Record<string, T>>, defaults: Readonly<Record<string, T>>, faster: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = { ...table };
+  for (const [name, impl] of Object.entries(faster)) {
+    if (Object.hasOwn(out, name) && out[name] === defaults[name]) out[name] = impl;
+  }
+  return out;
+}
+
+/**
+ * The registry with Node's faster implementations (see CryptoBackend) in place of the portable
+ * ones, only for names where the registry holds the default implementation (a caller's own
+ * implementation is left alone).
+ */
+export function withNodeCrypto(registry: AlgorithmRegistry = defaultRegistry): AlgorithmRegistry {
+  return {
+    ...registry,
+    cipher: replaceDefaults(registry.cipher, defaultRegistry.cipher, nodeCipherSpecs),
+    kex: replaceDefaults(registry.kex, defaultRegistry.kex, nodeKex),
+    signature: replaceDefaults(registry.signature, defaultRegistry.signature, nodeSignatures),
+  };
+}
+
+function pickRegistry(registry: AlgorithmRegistry | undefined, backend: CryptoBackend | undefined): AlgorithmRegistry {
+  if (backend !== undefined && backend !== 'fastest' && backend !== 'portable') {
+    throw new RangeError(`cryptoBackend must be 'fastest' or 'portable', got ${JSON.stringify(backend)}`);
+  }
+  if (backend === 'portable') return registry ?? defaultRegistry;
+  return withNodeCrypto(registry ?? defaultRegistry);
+}
+
 export interface NodeConnectOptions extends Omit<ClientOptions, 'stream' | 'knownHosts' | 'addKnownHost' | 'timers' | 'agent'> {
   /** An ssh-agent: its socket path (e.g. process.env.SSH_AUTH_SOCK) or an SshAgent. */
   agent?: string | ClientOptions['agent'];
+  /** 'fastest' (default): node:crypto where it measured faster; 'portable': the kernel and @noble/* only. */
+  cryptoBackend?: CryptoBackend;
   /** known_hosts file to check and (accept-new / no) append to (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
   /** Milliseconds to wait for the TCP connection (default 20 000). */
@@ -88,12 +153,16 @@ export function appendKnownHost(file: string, line: string): void {
 export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   if (!options || typeof options !== 'object') throw new TypeError('connect() needs an options object');
   const port = options.port ?? 22;
+  const registry = pickRegistry(options.registry, options.cryptoBackend);
+  const makeSigners = options.makeSigners ?? (options.cryptoBackend === 'portable' ? undefined : nodeSigners);
   const knownHostsFile = expandHome(options.knownHostsFile ?? sshPath('known_hosts'));
   const knownHosts = options.hostVerifier ? undefined : (readTextIfExists(knownHostsFile) ?? '');
   const stream = await connectTcp(options.host, port, options.connectTimeoutMs);
   return coreConnect({
     ...options,
     port,
+    registry,
+    makeSigners,
     stream,
     knownHosts,
     knownHostsFile,
@@ -104,13 +173,25 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   });
 }
 
+export interface NodeServerOptions extends ServerOptions {
+  /** 'fastest' (default): node:crypto where it measured faster; 'portable': the kernel and @noble/* only. */
+  cryptoBackend?: CryptoBackend;
+}
+
 /** An SSH server listening on TCP. */
 export class NodeSshServer {
   readonly ssh: SshServer;
   readonly net: NetServer;
 
-  constructor(options: ServerOptions) {
-    this.ssh = new SshServer({ timers: nodeTimers, net: nodeNet, ...options });
+  constructor(options: NodeServerOptions) {
+    const { cryptoBackend, ...rest } = options;
+    this.ssh = new SshServer({
+      timers: nodeTimers,
+      net: nodeNet,
+      ...rest,
+      registry: pickRegistry(options.registry, cryptoBackend),
+      makeSigners: options.makeSigners ?? (cryptoBackend === 'portable' ? undefined : nodeSigners),
+    });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });
@@ -144,6 +225,6 @@ export class NodeSshServer {
 }
 
 /** Creates an SSH server; call listen(port, host) to serve TCP. */
-export function createServer(options: ServerOptions): NodeSshServer {
+export function createServer(options: NodeServerOptions): NodeSshServer {
   return new NodeSshServer(options);
 }

@@ -1,0 +1,238 @@
+// aes128-gcm@openssh.com / aes256-gcm@openssh.com (RFC 5647) packet ciphers that use OpenSSL
+// through node:crypto, for Node (and Bun), behind the kernel's PacketCipher interface
+// (wasm/src/packet.ts). DESIGN.md "The kernel and the hot path": the registry may pick a
+// runtime's faster implementation of one algorithm where a benchmark in bench/ shows it faster.
+// bench/node-ciphers.bench.mjs measured OpenSSL (AES-NI + PCLMUL) several times faster than the
+// kernel on 32 KiB packets but several times slower on small ones, because node:crypto needs a
+// fresh cipher object per packet (a new IV) and that setup costs more than the kernel's whole
+// seal of a small packet. So the cipher used by default, HybridAesGcmPacketCipher, sends each
+// packet to whichever is faster for its size; NodeAesGcmPacketCipher is node:crypto alone.
+//
+// Packet layout (RFC 5647 §7.3, as the kernel's AesGcmPacketCipher): packet_length (4 bytes) in
+// clear as the AAD, the rest of the packet encrypted, a 16-byte tag after it. IV = 4-byte fixed
+// field || 8-byte big-endian invocation counter, incremented after every packet (mod 2^64); the
+// sequence number is not used. A failed open leaves the counter where it was and the packet's
+// ciphertext as it was (no unauthenticated plaintext is written).
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { AesGcmPacketCipher, type PacketCipher } from '@seashell/kernel';
+
+const TAG_LENGTH = 16;
+/** IO buffer size for NodeAesGcmPacketCipher: the kernel's (320 KiB), above any SSH packet we accept. */
+const IO_SIZE = 320 * 1024;
+/**
+ * Packets with at least this many bytes (4 + packet_length) go to node:crypto in the hybrid; smaller
+ * ones to the kernel. From bench/node-ciphers.bench.mjs: see the README there for the crossover.
+ */
+export const HYBRID_GCM_THRESHOLD = 2048;
+
+function checkKeyIv(key: unknown, iv: unknown): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array) || (key.length !== 16 && key.length !== 32)) {
+    throw new RangeError(`key must be a Uint8Array of 16 or 32 bytes, got ${key instanceof Uint8Array ? `${key.length} bytes` : typeof key}`);
+  }
+  if (!(iv instanceof Uint8Array) || iv.length !== 12) {
+    throw new RangeError(`iv must be a Uint8Array of 12 bytes, got ${iv instanceof Uint8Array ? `${iv.length} bytes` : typeof iv}`);
+  }
+}
+
+function wireName(key: Uint8Array): string {
+  return key.length === 16 ? 'aes128-gcm@openssh.com' : 'aes256-gcm@openssh.com';
+}
+
+/** The node:crypto side: keys, the IV with its invocation counter, and one-packet seal / open on any buffer. */
+class OpenSslGcm {
+  private readonly key: Buffer;
+  private readonly iv: Buffer;
+  private readonly alg: 'aes-128-gcm' | 'aes-256-gcm';
+
+  constructor(key: Uint8Array, iv: Uint8Array) {
+    this.key = Buffer.from(key);
+    this.iv = Buffer.from(iv);
+    this.alg = key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
+  }
+
+  /** Seals io[0, packetLen) in place, writes the tag at io[packetLen], advances the counter. */
+  seal(io: Uint8Array, packetLen: number): void {
+    const c = createCipheriv(this.alg, this.key, this.iv, { authTagLength: TAG_LENGTH });
+    c.setAAD(io.subarray(0, 4));
+    const ct = c.update(io.subarray(4, packetLen));
+    const rest = c.final();
+    io.set(ct, 4);
+    if (rest.length) io.set(rest, 4 + ct.length);
+    io.set(c.getAuthTag(), packetLen);
+    this.advance();
+  }
+
+  /** Verifies io[packetLen, +16) and decrypts io[4, packetLen) in place; false (io untouched) on a bad tag. */
+  open(io: Uint8Array, packetLen: number): boolean {
+    const d = createDecipheriv(this.alg, this.key, this.iv, { authTagLength: TAG_LENGTH });
+    d.setAAD(io.subarray(0, 4));
+    d.setAuthTag(io.subarray(packetLen, packetLen + TAG_LENGTH));
+    const pt = d.update(io.subarray(4, packetLen));
+    let rest: Buffer;
+    try {
+      rest = d.final();
+    } catch {
+      pt.fill(0);
+      return false;
+    }
+    io.set(pt, 4);
+    if (rest.length) io.set(rest, 4 + pt.length);
+    pt.fill(0);
+    this.advance();
+    return true;
+  }
+
+  /** Increments the 64-bit big-endian invocation counter in iv[4, 12), wrapping. */
+  advance(): void {
+    const iv = this.iv;
+    for (let i = 11; i >= 4; i--) {
+      iv[i] = (iv[i] + 1) & 0xff;
+      if (iv[i] !== 0) break;
+    }
+  }
+
+  wipe(): void {
+    this.key.fill(0);
+    this.iv.fill(0);
+  }
+}
+
+function checkLen(name: string, packetLen: number, max: number): number {
+  if (!Number.isInteger(packetLen) || packetLen < 4 || packetLen > max) {
+    throw new RangeError(`${name}: packetLen must be an integer from 4 to ${max}, got ${packetLen}`);
+  }
+  return packetLen;
+}
+
+function readLength(v: Uint8Array): number {
+  return ((v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]) >>> 0;
+}
+
+/** aes*-gcm@openssh.com on node:crypto alone; ioView is its own buffer. */
+export class NodeAesGcmPacketCipher implements PacketCipher {
+  readonly name: string;
+  readonly blockSize = 16;
+  readonly macLength = TAG_LENGTH;
+  readonly lengthInClear = true;
+  readonly firstBlockLength = 4;
+  readonly ioView: Uint8Array;
+  private gcm: OpenSslGcm | undefined;
+
+  /** key: 16 bytes (aes128-gcm) or 32 bytes (aes256-gcm); iv: the 12-byte initial IV. */
+  constructor(key: Uint8Array, iv: Uint8Array) {
+    checkKeyIv(key, iv);
+    this.name = wireName(key);
+    this.gcm = new OpenSslGcm(key, iv);
+    this.ioView = new Uint8Array(IO_SIZE);
+  }
+
+  seal(_seq: number, packetLen: number): void {
+    this.live().seal(this.ioView, checkLen(this.name, packetLen, IO_SIZE - TAG_LENGTH));
+  }
+
+  decryptLength(_seq: number): number {
+    this.live();
+    return readLength(this.ioView);
+  }
+
+  open(_seq: number, packetLen: number): boolean {
+    return this.live().open(this.ioView, checkLen(this.name, packetLen, IO_SIZE - TAG_LENGTH));
+  }
+
+  dispose(): void {
+    this.gcm?.wipe();
+    this.gcm = undefined;
+    this.ioView.fill(0);
+  }
+
+  private live(): OpenSslGcm {
+    if (!this.gcm) throw new Error(`${this.name}: used after dispose()`);
+    return this.gcm;
+  }
+}
+
+/**
+ * aes*-gcm@openssh.com with each packet on the faster side: packets of at least `threshold` bytes
+ * (4 + packet_length) through node:crypto, smaller ones through the kernel's fused seal / open.
+ * ioView is the kernel cipher's IO buffer (node:crypto reads and writes it in place), so small
+ * packets cost nothing extra. The two sides keep separate invocation counters; after every packet
+ * node:crypto handles, the kernel's counter is moved on by sealing an empty packet (4 bytes, no
+ * text: one AES block for the tag mask and two GHASH blocks), with the 20 bytes of IO buffer that
+ * overwrites saved and put back.
+ */
+export class HybridAesGcmPacketCipher implements PacketCipher {
+  readonly name: string;
+  readonly blockSize = 16;
+  readonly macLength = TAG_LENGTH;
+  readonly lengthInClear = true;
+  readonly firstBlockLength = 4;
+  readonly ioView: Uint8Array;
+  private kernel: AesGcmPacketCipher | undefined;
+  private gcm: OpenSslGcm | undefined;
+  private readonly threshold: number;
+  private readonly maxPacket: number;
+  private readonly saved = new Uint8Array(4 + TAG_LENGTH);
+
+  /** key: 16 or 32 bytes; iv: the 12-byte initial IV; threshold: smallest packet sent to node:crypto. */
+  constructor(key: Uint8Array, iv: Uint8Array, threshold = HYBRID_GCM_THRESHOLD) {
+    checkKeyIv(key, iv);
+    if (!Number.isInteger(threshold) || threshold < 4) throw new RangeError(`threshold must be an integer of at least 4, got ${threshold}`);
+    this.name = wireName(key);
+    this.kernel = new AesGcmPacketCipher(key, iv);
+    this.gcm = new OpenSslGcm(key, iv);
+    this.ioView = this.kernel.ioView;
+    this.threshold = threshold;
+    this.maxPacket = this.ioView.length - TAG_LENGTH;
+  }
+
+  seal(seq: number, packetLen: number): void {
+    const k = this.live();
+    checkLen(this.name, packetLen, this.maxPacket);
+    if (packetLen < this.threshold) {
+      k.seal(seq, packetLen);
+      this.gcm!.advance();
+      return;
+    }
+    this.gcm!.seal(this.ioView, packetLen);
+    this.skipKernel(k);
+  }
+
+  decryptLength(_seq: number): number {
+    this.live();
+    return readLength(this.ioView);
+  }
+
+  open(seq: number, packetLen: number): boolean {
+    const k = this.live();
+    checkLen(this.name, packetLen, this.maxPacket);
+    if (packetLen < this.threshold) {
+      if (!k.open(seq, packetLen)) return false;
+      this.gcm!.advance();
+      return true;
+    }
+    if (!this.gcm!.open(this.ioView, packetLen)) return false;
+    this.skipKernel(k);
+    return true;
+  }
+
+  dispose(): void {
+    this.kernel?.dispose();
+    this.gcm?.wipe();
+    this.kernel = undefined;
+    this.gcm = undefined;
+  }
+
+  /** Advances the kernel's invocation counter by one without disturbing the IO buffer. */
+  private skipKernel(k: AesGcmPacketCipher): void {
+    const io = this.ioView;
+    this.saved.set(io.subarray(0, this.saved.length));
+    k.seal(0, 4);
+    io.set(this.saved, 0);
+    this.saved.fill(0);
+  }
+
+  private live(): AesGcmPacketCipher {
+    if (!this.kernel) throw new Error(`${this.name}: used after dispose()`);
+    return this.kernel;
+  }
+}

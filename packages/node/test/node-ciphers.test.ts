@@ -1,0 +1,137 @@
+// node:crypto aes-gcm@openssh.com packet ciphers against the kernel's AesGcmPacketCipher: same
+// keys give the same sealed bytes packet after packet, each opens the other's packets, tampering
+// fails without moving the invocation counter, and the hybrid keeps its two counters in step
+// when packets alternate between the kernel and node:crypto.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { AesGcmPacketCipher, type PacketCipher } from '@seashell/kernel';
+import { HybridAesGcmPacketCipher, NodeAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from '../src/node-ciphers.ts';
+
+type Make = (key: Uint8Array, iv: Uint8Array) => PacketCipher;
+const kernel: Make = (k, iv) => new AesGcmPacketCipher(k, iv);
+const node: Make = (k, iv) => new NodeAesGcmPacketCipher(k, iv);
+const hybrid: Make = (k, iv) => new HybridAesGcmPacketCipher(k, iv);
+const hybridSmall: Make = (k, iv) => new HybridAesGcmPacketCipher(k, iv, 64);
+const makers: Record<string, Make> = { node, hybrid, hybridSmall };
+
+/** A plaintext packet of 4 + packetLength bytes, packetLength a positive multiple of 16. */
+function packet(packetLength: number): Uint8Array {
+  const p = randomBytes(4 + packetLength);
+  p.writeUInt32BE(packetLength, 0);
+  return new Uint8Array(p);
+}
+
+function seal(c: PacketCipher, p: Uint8Array): Uint8Array {
+  c.ioView.set(p);
+  c.seal(0, p.length);
+  return c.ioView.slice(0, p.length + 16);
+}
+
+function open(c: PacketCipher, wire: Uint8Array): Uint8Array | null {
+  c.ioView.set(wire);
+  const len = c.decryptLength(0) + 4;
+  expect(len).toBe(wire.length - 16);
+  return c.open(0, len) ? c.ioView.slice(0, len) : null;
+}
+
+// Sizes on both sides of the hybrid's thresholds (64 and the default), up to a 32 KiB packet.
+const LENGTHS = [16, 32, 48, 64, 112, 128, 1024, HYBRID_GCM_THRESHOLD - 20, HYBRID_GCM_THRESHOLD + 12, 32768, 16, 35008, 48];
+
+describe.each([16, 32])('aes%i-gcm: node:crypto ciphers vs the kernel', (keyLen) => {
+  for (const [label, make] of Object.entries(makers)) {
+    it(`${label}: same sealed bytes as the kernel, packet after packet`, () => {
+      const key = randomBytes(keyLen), iv = randomBytes(12);
+      const a = kernel(key, iv), b = make(key, iv);
+      expect(b.name).toBe(a.name);
+      for (const n of LENGTHS) {
+        const p = packet(n);
+        expect(seal(b, p)).toEqual(seal(a, p));
+      }
+      a.dispose();
+      b.dispose();
+    });
+
+    it(`${label}: opens the kernel's packets and the kernel opens its packets`, () => {
+      const key = randomBytes(keyLen), iv = randomBytes(12);
+      const kTx = kernel(key, iv), kRx = kernel(key, iv), tx = make(key, iv), rx = make(key, iv);
+      for (const n of LENGTHS) {
+        const p1 = packet(n), p2 = packet(n);
+        expect(open(rx, seal(kTx, p1))).toEqual(p1);
+        expect(open(kRx, seal(tx, p2))).toEqual(p2);
+      }
+      for (const c of [kTx, kRx, tx, rx]) c.dispose();
+    });
+
+    it(`${label}: a tampered packet fails, leaves no plaintext and does not move the counter`, () => {
+      const key = randomBytes(keyLen), iv = randomBytes(12);
+      const tx = kernel(key, iv), rx = make(key, iv);
+      for (const n of [32, 32768]) {
+        const p = packet(n);
+        const wire = seal(tx, p);
+        for (const at of [0, 3, 4, 5, wire.length - 17, wire.length - 16, wire.length - 1]) {
+          const bad = wire.slice();
+          bad[at] ^= 0x01;
+          rx.ioView.set(bad);
+          expect(rx.open(0, wire.length - 16)).toBe(false);
+          expect(Buffer.from(rx.ioView.subarray(5, wire.length - 16)).includes(Buffer.from(p.subarray(5, 21)))).toBe(false);
+        }
+        // the counter did not move: the genuine packet still opens
+        expect(open(rx, wire)).toEqual(p);
+      }
+      tx.dispose();
+      rx.dispose();
+    });
+  }
+});
+
+describe('invocation counter', () => {
+  it('wraps from 2^64 - 1 to 0 the way the kernel does', () => {
+    const key = randomBytes(16);
+    const iv = new Uint8Array(12).fill(0xff);
+    iv.set([1, 2, 3, 4]);
+    for (const make of Object.values(makers)) {
+      const a = kernel(key, iv), b = make(key, iv);
+      for (const n of [16, 32768, 32, 32768]) {
+        const p = packet(n);
+        expect(seal(b, p)).toEqual(seal(a, p));
+      }
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('hybrid: counters stay in step when many large packets are followed by small ones (regression: kernel counter left behind)', () => {
+    const key = randomBytes(32), iv = randomBytes(12);
+    const a = kernel(key, iv), b = hybrid(key, iv), rx = hybrid(key, iv);
+    for (let i = 0; i < 20; i++) {
+      const p = packet(i % 5 === 4 ? 32 : 8192);
+      const wire = seal(b, p);
+      expect(wire).toEqual(seal(a, p));
+      expect(open(rx, wire)).toEqual(p);
+    }
+    for (const c of [a, b, rx]) c.dispose();
+  });
+});
+
+describe('argument checks', () => {
+  for (const [label, make] of Object.entries(makers)) {
+    it(`${label}: rejects bad keys, IVs and lengths, and use after dispose`, () => {
+      expect(() => make(new Uint8Array(24), new Uint8Array(12))).toThrow(/key must be .* 16 or 32 bytes, got 24 bytes/);
+      expect(() => make(new Uint8Array(16), new Uint8Array(16))).toThrow(/iv must be .* 12 bytes, got 16 bytes/);
+      const c = make(new Uint8Array(16), new Uint8Array(12));
+      expect(() => c.seal(0, 3)).toThrow(/packetLen must be an integer from 4/);
+      expect(() => c.seal(0, 1.5)).toThrow(/packetLen/);
+      expect(() => c.open(0, c.ioView.length)).toThrow(/packetLen/);
+      c.dispose();
+      expect(() => c.seal(0, 20)).toThrow(/after dispose/);
+      expect(() => c.decryptLength(0)).toThrow(/after dispose/);
+    });
+  }
+  it('the IO buffer holds the largest SSH packet and its tag', () => {
+    for (const make of Object.values(makers)) {
+      const c = make(new Uint8Array(32), new Uint8Array(12));
+      expect(c.ioView.length).toBeGreaterThanOrEqual(256 * 1024 + 16);
+      c.dispose();
+    }
+  });
+});
