@@ -85,6 +85,9 @@ export function checkForward(policy: ForwardingPolicy | undefined, kind: 'local'
  */
 export class ChannelPipe implements ChannelSink {
   private owed = 0;
+  /** Channel data received in this turn, written to the stream as one batch (one writev, not one syscall per packet). */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
   private streamPaused = false;
   private streamEnded = false;
   private streamClosed = false;
@@ -151,17 +154,20 @@ export class ChannelPipe implements ChannelSink {
           ev.channel.consume(ev.data.length);
           break;
         }
-        if (this.stream.write([ev.data])) ev.channel.consume(ev.data.length);
-        else this.owed += ev.data.length;
+        if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
+        this.batch.push(ev.data);
+        this.batchBytes += ev.data.length;
         break;
       case 'channelWritable':
         this.resumeStream();
         break;
       case 'channelEof':
+        this.flushBatch();
         if (!this.streamClosed) this.stream.end();
         this.maybeClose();
         break;
       case 'channelClose':
+        this.flushBatch();
         if (!this.streamClosed) {
           this.streamClosed = true;
           if (this.started) this.stream.end();
@@ -174,6 +180,20 @@ export class ChannelPipe implements ChannelSink {
         this.stream.end();
         break;
     }
+  }
+
+  private flushBatch(): void {
+    if (this.batch.length === 0) return;
+    const chunks = this.batch;
+    const n = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.streamClosed) {
+      if (this.ch.state === 'open') this.ch.consume(n);
+    } else if (this.stream.write(chunks)) {
+      if (this.ch.state === 'open') this.ch.consume(n);
+    } else this.owed += n;
+    this.kick();
   }
 
   abort(error: Error): void {
