@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir, userInfo, loadavg, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -187,6 +187,7 @@ async function tunnel(kind, serverPort) {
 }
 
 const mib = (s) => SIZE / (1 << 20) / s;
+const loadBefore = loadavg()[0];
 const results = [];
 const sshd = await startSshd();
 const serve = await startServe();
@@ -228,7 +229,7 @@ const out = {
   date: new Date().toISOString(),
   command: `node bench/tunnel.bench.mjs${argSize > 0 ? ` --size ${process.argv[argSize + 1]}` : ''}`,
   results,
-  notes: `Best of ${RUNS} transfers per case; default algorithms negotiated by each pair; source and reader in the benchmark process, each client and server its own process.`,
+  notes: `Best of ${RUNS} transfers per case; default algorithms negotiated by each pair; source and reader in the benchmark process, each client and server its own process. ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after (numbers from a busy machine are only indicative).`,
 };
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'tunnel.json'), JSON.stringify(out, null, 2) + '\n');
