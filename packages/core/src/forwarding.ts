@@ -30,6 +30,8 @@ export interface NetFactory {
   connect(host: string, port: number): Promise<ByteStream>;
   /** Listens on host:port; each accepted connection arrives paused (data flows after start()). */
   listen(host: string, port: number, onStream: (stream: ByteStream, peer: StreamPeer) => void): Promise<Listener>;
+  /** Connects to a unix socket (direct-streamlocal@openssh.com). Optional. */
+  connectUnix?(path: string): Promise<ByteStream>;
   /**
    * Server side of agent forwarding: a private local socket (Node: a unix socket in a 0700
    * directory) whose connections are relayed to the client's agent. Optional.
@@ -56,6 +58,8 @@ export function isLoopbackHost(host: string): boolean {
 export interface ForwardingPolicy {
   /** direct-tcpip (ssh -L / -D): may the user connect to host:port? Default: loopback targets only. */
   local?: boolean | ((target: { host: string; port: number; username: string }) => boolean);
+  /** direct-streamlocal@openssh.com (ssh -L to a unix socket): may the user connect to this path? Default: no. */
+  unix?: boolean | ((target: { path: string; username: string }) => boolean);
   /** tcpip-forward (ssh -R): may the user listen on bindHost:bindPort? Default: loopback addresses only. */
   remote?: boolean | ((bind: { host: string; port: number; username: string }) => boolean);
 }

@@ -5,7 +5,7 @@ import { connect as netConnect, createServer, type AddressInfo, type Socket } fr
 import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 import { socketStream } from './tcp.ts';
-import { listenAgentSocket } from './agent.ts';
+import { listenAgentSocket, connectUnix } from './agent.ts';
 
 /**
  * Bytes a forwarding socket buffers before write() reports backpressure. Node's 16 KiB default
@@ -62,4 +62,4 @@ export function listenStreams(host: string, port: number, onStream: (s: ByteStre
 }
 
 /** node:net as a NetFactory. */
-export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket };
+export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket, connectUnix: (p) => connectUnix(p) };
