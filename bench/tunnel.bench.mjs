@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir, userInfo, loadavg, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,8 @@ const CLI = join(here, '..', 'packages/node/dist/cli.js');
 const argSize = process.argv.indexOf('--size');
 const SIZE = argSize > 0 ? parseSize(process.argv[argSize + 1]) : 1 << 30;
 const RUNS = 2;
+/** Extra node flags for the seashell processes, e.g. SEASHELL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const NODE_ARGS = (process.env.SEASHELL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function parseSize(s) {
   const m = /^(\d+)([KMG]?)$/i.exec(s ?? '');
@@ -147,7 +149,7 @@ async function startSshd() {
 }
 
 async function startServe() {
-  const p = start(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--host-key', hostKey.path, '--authorized-keys', authorized, '--state-dir', join(dir, 'state')]);
+  const p = start(process.execPath, [...NODE_ARGS, CLI, 'serve', '--listen', '127.0.0.1:0', '--host-key', hostKey.path, '--authorized-keys', authorized, '--state-dir', join(dir, 'state')]);
   const end = Date.now() + 20_000;
   let m;
   while (!(m = /listening on \S+:(\d+)/.exec(p.out()))) {
@@ -170,7 +172,7 @@ async function tunnel(kind, serverPort) {
   const common = ['-p', String(serverPort), '-i', clientKey.path, '-o', `UserKnownHostsFile=${kh}`];
   const p =
     kind === 'seashell'
-      ? start(process.execPath, [CLI, 'ssh', ...common, '-N', '-L', fwd, `${user}@127.0.0.1`], { env: { ...process.env, SSH_AUTH_SOCK: '' } })
+      ? start(process.execPath, [...NODE_ARGS, CLI, 'ssh', ...common, '-N', '-L', fwd, `${user}@127.0.0.1`], { env: { ...process.env, SSH_AUTH_SOCK: '' } })
       : start(SSH, ['-F', '/dev/null', ...common, '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'ExitOnForwardFailure=yes', '-N', '-L', fwd, `${user}@127.0.0.1`]);
   try {
     await waitPort(local);
@@ -185,6 +187,7 @@ async function tunnel(kind, serverPort) {
 }
 
 const mib = (s) => SIZE / (1 << 20) / s;
+const loadBefore = loadavg()[0];
 const results = [];
 const sshd = await startSshd();
 const serve = await startServe();
@@ -226,7 +229,7 @@ const out = {
   date: new Date().toISOString(),
   command: `node bench/tunnel.bench.mjs${argSize > 0 ? ` --size ${process.argv[argSize + 1]}` : ''}`,
   results,
-  notes: `Best of ${RUNS} transfers per case; default algorithms negotiated by each pair; source and reader in the benchmark process, each client and server its own process.`,
+  notes: `Best of ${RUNS} transfers per case; default algorithms negotiated by each pair; source and reader in the benchmark process, each client and server its own process. ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after (numbers from a busy machine are only indicative).`,
 };
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'tunnel.json'), JSON.stringify(out, null, 2) + '\n');

@@ -2,6 +2,8 @@
 // with send-keys and read with capture-pane. Argument vectors only; every wait is bounded; kill()
 // (afterAll) ends the tmux server.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { findBinary } from './peers.ts';
 
 export const TMUX = findBinary('tmux', ['/usr/bin/tmux']);
@@ -68,6 +70,8 @@ export function startTerminal(argv: readonly string[], cols = 100, rows = 30, en
     },
     kill() {
       spawnSync(TMUX!, ['-L', sock, 'kill-server'], { timeout: 10_000 });
+      // the server is gone; its socket file stays behind unless removed
+      rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, sock), { force: true });
     },
   };
   return t;

@@ -372,6 +372,18 @@ export class SshClient {
     return proc.started.then((p) => ({ readable: p.stdout, writable: p.stdin, closed: p.exit.then(() => undefined), close: () => p.close() }));
   }
 
+  /** Opens a direct-streamlocal@openssh.com channel (OpenSSH PROTOCOL §2.4): the server connects to a unix socket. */
+  openUnix(socketPath: string): Promise<TcpChannel> {
+    if (typeof socketPath !== 'string' || socketPath === '') return Promise.reject(new TypeError('openUnix: socketPath must be a non-empty string'));
+    if (this.ended) return Promise.reject(this.ended);
+    const data = new SshWriter().string(socketPath).string('').uint32(0).finish();
+    const ch = this.conn.openChannel({ type: 'direct-streamlocal@openssh.com', data });
+    const proc = new RemoteProcess(ch, socketPath, () => this.driver.schedule(), () => this.driver.writeBlocked, 'open');
+    this.sinks.set(ch, proc);
+    this.driver.schedule();
+    return proc.started.then((p) => ({ readable: p.stdout, writable: p.stdin, closed: p.exit.then(() => undefined), close: () => p.close() }));
+  }
+
   /** Joins a byte stream to a new direct-tcpip channel to host:port (what forwardLocal does per connection). */
   pipeTcp(
     stream: ByteStream,

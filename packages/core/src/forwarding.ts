@@ -30,6 +30,8 @@ export interface NetFactory {
   connect(host: string, port: number): Promise<ByteStream>;
   /** Listens on host:port; each accepted connection arrives paused (data flows after start()). */
   listen(host: string, port: number, onStream: (stream: ByteStream, peer: StreamPeer) => void): Promise<Listener>;
+  /** Connects to a unix socket (direct-streamlocal@openssh.com). Optional. */
+  connectUnix?(path: string): Promise<ByteStream>;
   /**
    * Server side of agent forwarding: a private local socket (Node: a unix socket in a 0700
    * directory) whose connections are relayed to the client's agent. Optional.
@@ -56,6 +58,8 @@ export function isLoopbackHost(host: string): boolean {
 export interface ForwardingPolicy {
   /** direct-tcpip (ssh -L / -D): may the user connect to host:port? Default: loopback targets only. */
   local?: boolean | ((target: { host: string; port: number; username: string }) => boolean);
+  /** direct-streamlocal@openssh.com (ssh -L to a unix socket): may the user connect to this path? Default: no. */
+  unix?: boolean | ((target: { path: string; username: string }) => boolean);
   /** tcpip-forward (ssh -R): may the user listen on bindHost:bindPort? Default: loopback addresses only. */
   remote?: boolean | ((bind: { host: string; port: number; username: string }) => boolean);
 }
@@ -85,6 +89,9 @@ export function checkForward(policy: ForwardingPolicy | undefined, kind: 'local'
  */
 export class ChannelPipe implements ChannelSink {
   private owed = 0;
+  /** Channel data received in this turn, written to the stream as one batch (one writev, not one syscall per packet). */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
   private streamPaused = false;
   private streamEnded = false;
   private streamClosed = false;
@@ -151,17 +158,20 @@ export class ChannelPipe implements ChannelSink {
           ev.channel.consume(ev.data.length);
           break;
         }
-        if (this.stream.write([ev.data])) ev.channel.consume(ev.data.length);
-        else this.owed += ev.data.length;
+        if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
+        this.batch.push(ev.data);
+        this.batchBytes += ev.data.length;
         break;
       case 'channelWritable':
         this.resumeStream();
         break;
       case 'channelEof':
+        this.flushBatch();
         if (!this.streamClosed) this.stream.end();
         this.maybeClose();
         break;
       case 'channelClose':
+        this.flushBatch();
         if (!this.streamClosed) {
           this.streamClosed = true;
           if (this.started) this.stream.end();
@@ -174,6 +184,20 @@ export class ChannelPipe implements ChannelSink {
         this.stream.end();
         break;
     }
+  }
+
+  private flushBatch(): void {
+    if (this.batch.length === 0) return;
+    const chunks = this.batch;
+    const n = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.streamClosed) {
+      if (this.ch.state === 'open') this.ch.consume(n);
+    } else if (this.stream.write(chunks)) {
+      if (this.ch.state === 'open') this.ch.consume(n);
+    } else this.owed += n;
+    this.kick();
   }
 
   abort(error: Error): void {

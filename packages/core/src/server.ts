@@ -297,7 +297,7 @@ export class ServerConnectionHandle {
         algorithms: o.algorithms,
         registry: o.registry,
         moduli: o.moduli,
-        channelTypes: ['session', 'direct-tcpip'],
+        channelTypes: ['session', 'direct-tcpip', 'direct-streamlocal@openssh.com'],
         globalRequests: ['tcpip-forward', 'cancel-tcpip-forward'],
       },
       { random, now },
@@ -351,6 +351,7 @@ export class ServerConnectionHandle {
       case 'channelOpen':
         if (ev.info.type === 'session') ev.channel.accept();
         else if (ev.info.type === 'direct-tcpip' && 'host' in ev.info) this.directTcpip(ev.channel, ev.info.host, ev.info.port);
+        else if (ev.info.type === 'direct-streamlocal@openssh.com' && 'data' in ev.info) this.directStreamlocal(ev.channel, ev.info.data);
         else ev.channel.reject(1, `${ev.info.type} channels are not supported`);
         return;
       case 'globalRequest':
@@ -549,6 +550,57 @@ export class ServerConnectionHandle {
         () => undefined,
       );
     return true;
+  }
+
+  /** direct-streamlocal@openssh.com (OpenSSH PROTOCOL §2.4): refused unless forwarding.unix allows the path. */
+  private directStreamlocal(ch: Channel, data: Uint8Array): void {
+    const o = this.server.options;
+    let path: string;
+    try {
+      const r = new SshReader(data);
+      path = r.text('socket path');
+      r.text('reserved');
+      r.uint32('reserved');
+      r.end();
+    } catch {
+      ch.reject(1, 'malformed direct-streamlocal request');
+      this.driver.pump();
+      return;
+    }
+    const rule = o.forwarding?.unix;
+    let allowed = false;
+    try {
+      allowed = rule === true || (typeof rule === 'function' && rule({ path, username: this.conn.username ?? '' }) === true);
+    } catch {
+      allowed = false;
+    }
+    const refused = !o.net?.connectUnix
+      ? 'unix socket forwarding is not available on this server'
+      : this.limits.portForwarding === false
+        ? 'port forwarding is disabled for this login'
+        : !allowed
+          ? `forwarding to unix socket ${path} is not permitted`
+          : undefined;
+    if (refused) {
+      ch.reject(1, refused);
+      this.driver.pump();
+      return;
+    }
+    o.net!.connectUnix!(path).then(
+      (stream) => {
+        if (this.conn.closed || ch.state !== 'pending') return stream.destroy();
+        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+        this.pipes.set(ch, pipe);
+        ch.accept();
+        pipe.start();
+        this.driver.pump();
+      },
+      (e: Error) => {
+        if (this.conn.closed || ch.state !== 'pending') return;
+        ch.reject(2, `cannot connect to ${path}: ${e.message}`);
+        this.driver.pump();
+      },
+    );
   }
 
   private directTcpip(ch: Channel, host: string, port: number): void {

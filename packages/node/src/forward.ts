@@ -5,7 +5,15 @@ import { connect as netConnect, createServer, type AddressInfo, type Socket } fr
 import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 import { socketStream } from './tcp.ts';
-import { listenAgentSocket } from './agent.ts';
+import { listenAgentSocket, connectUnix } from './agent.ts';
+
+/**
+ * Bytes a forwarding socket buffers before write() reports backpressure. Node's 16 KiB default
+ * is less than one SSH data packet, so every packet would stop the channel until 'drain' and
+ * the tunnel would run stop-and-go; 1 MiB (half the channel window) keeps it streaming while
+ * memory stays bounded by the window.
+ */
+export const SOCKET_HIGH_WATER = 1 << 20;
 
 /** Milliseconds a forwarded connection may take to connect. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -13,7 +21,9 @@ const CONNECT_TIMEOUT_MS = 20_000;
 /** Connects to host:port; rejects with the socket error (e.g. ECONNREFUSED) or a TimeoutError. */
 export function connectStream(host: string, port: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ByteStream> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = netConnect({ host, port, allowHalfOpen: true });
+    // (writableHighWaterMark reaches the Socket's stream options; @types/node does not list it)
+    const opts = { host, port, allowHalfOpen: true, writableHighWaterMark: SOCKET_HIGH_WATER };
+    const socket: Socket = netConnect(opts);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new TimeoutError(`connecting to ${host}:${port} took longer than ${timeoutMs} ms`));
@@ -34,7 +44,7 @@ export function connectStream(host: string, port: number, timeoutMs = CONNECT_TI
 /** Listens on host:port; each accepted socket is handed over paused (socketStream). */
 export function listenStreams(host: string, port: number, onStream: (s: ByteStream, peer: StreamPeer) => void): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: SOCKET_HIGH_WATER }, (socket) => {
       onStream(socketStream(socket), { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
     });
     server.once('error', reject);
@@ -52,4 +62,4 @@ export function listenStreams(host: string, port: number, onStream: (s: ByteStre
 }
 
 /** node:net as a NetFactory. */
-export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket };
+export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket, connectUnix: (p) => connectUnix(p) };

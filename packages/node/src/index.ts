@@ -19,7 +19,7 @@ import {
 } from '@seashell/core';
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
-import { nodeNet } from './forward.ts';
+import { nodeNet, SOCKET_HIGH_WATER } from './forward.ts';
 
 export { nodeNet, connectStream, listenStreams } from './forward.ts';
 export { runShell, ptyAvailable } from './pty.ts';
@@ -192,7 +192,7 @@ export class NodeSshServer {
       registry: pickRegistry(options.registry, cryptoBackend),
       makeSigners: options.makeSigners ?? (cryptoBackend === 'portable' ? undefined : nodeSigners),
     });
-    this.net = netCreateServer({ noDelay: true }, (socket) => {
+    this.net = netCreateServer({ noDelay: true, highWaterMark: SOCKET_HIGH_WATER }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });
   }

@@ -137,12 +137,32 @@ export function runShell(exec: ServerExec, opts: ShellSpawnOptions): void {
     }
   });
   exec.onEnd(() => child.stdin!.end());
+  // A resize may come before script's child (and its pty) exists, or just before the startup
+  // line's own stty runs: retry until the device is there, and apply the latest size once more
+  // a moment later so the startup stty cannot win.
+  let latest: { cols: number; rows: number } | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const stty = () => {
+    const dev = device();
+    if (!dev || !latest || exited) return false;
+    const r = spawn('stty', ['-F', dev, 'rows', String(clampSize(latest.rows)), 'cols', String(clampSize(latest.cols))], { stdio: 'ignore' });
+    r.on('error', () => {});
+    return true;
+  };
+  const applyResize = (attempt: number) => {
+    retry = undefined;
+    if (exited) return;
+    if (!stty()) {
+      if (attempt < 40) retry = setTimeout(() => applyResize(attempt + 1), 50);
+      return;
+    }
+    if (attempt >= 0) retry = setTimeout(() => applyResize(-1), 250);
+  };
   exec.onResize(({ cols, rows }) => {
     if (!onPty || exited) return;
-    const dev = device();
-    if (!dev) return;
-    const r = spawn('stty', ['-F', dev, 'rows', String(clampSize(rows)), 'cols', String(clampSize(cols))], { stdio: 'ignore' });
-    r.on('error', () => {});
+    latest = { cols, rows };
+    if (retry) clearTimeout(retry);
+    applyResize(0);
   });
   exec.onSignal((name) => {
     if (!SIGNALS.has(name) || exited) return;
@@ -161,6 +181,7 @@ export function runShell(exec: ServerExec, opts: ShellSpawnOptions): void {
     if (!exited && child.exitCode === null && child.signalCode === null) child.kill('SIGHUP');
   });
   child.on('close', (code, signal) => {
+    if (retry) clearTimeout(retry);
     if (exited) return;
     exited = true;
     if (signal) exec.exitSignal(signal.replace(/^SIG/, ''), false);

@@ -5,6 +5,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { SshClient } from '@seashell/core';
 import { socketStream } from './tcp.ts';
+import { SOCKET_HIGH_WATER } from './forward.ts';
 
 /** Bytes a SOCKS handshake may take (a 255-byte domain name fits easily). */
 const HANDSHAKE_MAX = 1024;
@@ -74,7 +75,7 @@ function parse4(b: Buffer): Parse {
 
 /** Listens on bindHost:bindPort as a SOCKS4a/5 proxy whose connections go out through `client`. */
 export function startSocksProxy(client: SshClient, bindHost: string, bindPort: number): Promise<{ port: number; close(): void }> {
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
+  const server = createServer({ allowHalfOpen: true, highWaterMark: SOCKET_HIGH_WATER }, (socket) => {
     let buf = Buffer.alloc(0);
     const greeted: { done: boolean; offset?: number } = { done: false };
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);

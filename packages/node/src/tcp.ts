@@ -107,7 +107,9 @@ export function connectTcp(host: string, port: number, timeoutMs = 20_000): Prom
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`connectTcp: port must be 1..65535, got ${port}`);
   return new Promise((resolve, reject) => {
     const { reader, onread } = readerOptions();
-    const socket = netConnect({ host, port, onread });
+    // 1 MiB before backpressure (see SOCKET_HIGH_WATER in forward.ts): Node's 16 KiB is under one packet
+    const opts = { host, port, onread, writableHighWaterMark: 1 << 20 };
+    const socket = netConnect(opts);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new TimeoutError(`connecting to ${host}:${port} took longer than ${timeoutMs} ms`));

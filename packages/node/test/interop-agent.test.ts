@@ -11,6 +11,7 @@ import { runCommand } from '../src/cli/serve.ts';
 import { describeWithSshd, harnessKeys, run, sshArgs, startSshd, tempDir, SSH, type Sshd } from '../../../test-support/sshd.ts';
 import { findBinary } from '../../../test-support/peers.ts';
 import { background, type Background } from '../../../test-support/tunnel.ts';
+import { cliBuilt, seashell } from '../../../test-support/cli.ts';
 
 const SSH_AGENT = findBinary('ssh-agent', ['/usr/bin/ssh-agent']);
 const SSH_ADD = findBinary('ssh-add', ['/usr/bin/ssh-add']);
@@ -125,5 +126,14 @@ describeWithSshd('ssh-agent: authentication and forwarding', () => {
     } finally {
       await c.close();
     }
+  });
+
+  it.runIf(cliBuilt)('seashell ssh -A into sshd: logs in with the agent\'s keys and the second hop uses it', async () => {
+    const r = await seashell(['ssh', '-A', '-p', String(sshd.port), '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`, `${user}@127.0.0.1`, `ssh-add -l; ${hop2()}`], {
+      env: { ...process.env, SSH_AUTH_SOCK: sock, HOME: tempDir('seashell-nohome-') },
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toMatch(/^hop2-2$/m);
   });
 });

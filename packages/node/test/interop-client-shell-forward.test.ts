@@ -3,7 +3,9 @@
 // server with equal SHA-256, a refused remote forward as an error, and keepalives sshd answers.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { describeWithSshd, freePort, startSshd, type Sshd } from '../../../test-support/sshd.ts';
+import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { describeWithSshd, freePort, startSshd, tempDir, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, sha256 } from '../../../test-support/interop.ts';
 import { download, startPayloadServer, upload, type PayloadServer } from '../../../test-support/tunnel.ts';
 import { connect, connectStream, type SshClient } from '../src/index.ts';
@@ -123,5 +125,27 @@ describeWithSshd('our client -> OpenSSH sshd: shell and forwarding', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const r = await client.exec('echo still-here');
     expect(r.stdout).toBe('still-here\n');
+  });
+});
+
+describeWithSshd('our client -> OpenSSH sshd: unix socket forwarding', () => {
+  it('openUnix(): a direct-streamlocal channel to a unix socket the server reaches', async () => {
+    const sshd = await startSshd({ extraConfig: ['AllowStreamLocalForwarding yes'] });
+    const path = join(tempDir('seashell-unix-'), 'echo.sock');
+    const echo = createNetServer((s) => s.pipe(s)).listen(path);
+    await new Promise((r) => echo.once('listening', r));
+    const client = await connect({ host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: readFileSync(sshd.clientKeys.ed25519.path, 'utf8'), knownHostsFile: sshd.knownHostsFile });
+    try {
+      const t = await client.openUnix(path);
+      const w = t.writable.getWriter();
+      await w.write(new TextEncoder().encode('ping-unix'));
+      expect(await readUntil(t.readable.getReader(), /ping-unix/)).toBe('ping-unix');
+      t.close();
+      await expect(client.openUnix(`${path}.missing`)).rejects.toThrow(/refused to connect/);
+    } finally {
+      await client.close();
+      echo.close();
+      await sshd.stop();
+    }
   });
 });

@@ -3,6 +3,7 @@
 // to a loopback HTTP server with 64 MiB each way checked by SHA-256; refused forwards say why.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { parsePublicKeyLine } from '@seashell/core';
@@ -15,6 +16,8 @@ import { startTerminal, TMUX, type Terminal } from '../../../test-support/tmux.t
 import { background, download, startPayloadServer, upload, type PayloadServer } from '../../../test-support/tunnel.ts';
 
 const BIG = 64 << 20;
+/** The unix socket path the server's forwarding.unix policy currently allows ('' = none). */
+let allowUnix = '';
 
 describeWithSshd('OpenSSH ssh -> our server: shell and forwarding', () => {
   let keys: ReturnType<typeof harnessKeys>;
@@ -35,6 +38,7 @@ describeWithSshd('OpenSSH ssh -> our server: shell and forwarding', () => {
       methods: ['publickey'],
       authenticate: (ctx) => ctx.method === 'publickey' && allowed.has(Buffer.from(ctx.key.blob).toString('base64')),
       pty: ptyAvailable() !== null,
+      forwarding: { unix: ({ path }) => allowUnix !== '' && path === allowUnix },
       onShell: (s) => runShell(s, { cwd: home, env, shell: '/bin/sh' }),
       onExec: (e) => (e.pty ? runShell(e, { cwd: home, env, shell: '/bin/sh' }) : runCommand(e, e.command, home, env)),
     });
@@ -117,4 +121,41 @@ describeWithSshd('OpenSSH ssh -> our server: shell and forwarding', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe('alive\n');
   });
+
+  it('ssh -L to a unix socket: refused by default with a reason, allowed by forwarding.unix', async () => {
+    const path = join(tempDir('seashell-unix-'), 'echo.sock');
+    const echo = createNetServer((c) => c.pipe(c)).listen(path);
+    await new Promise((r) => echo.once('listening', r));
+    try {
+      const local = await freePort();
+      const ssh = background(SSH!, [...args(['-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${local}:${path}`])]);
+      try {
+        await waitForPort(local, 15_000, '127.0.0.1', () => ssh.child.exitCode === null);
+        const refusedText = await roundTripText(local, 'x');
+        expect(refusedText).toBe('');
+        await new Promise((r) => setTimeout(r, 300));
+        expect(ssh.output()).toMatch(/open failed: administratively prohibited: forwarding to unix socket .* is not permitted/);
+        allowUnix = path;
+        expect(await roundTripText(local, 'ping-unix')).toBe('ping-unix');
+      } finally {
+        await ssh.stop();
+      }
+    } finally {
+      allowUnix = '';
+      echo.close();
+    }
+  });
 });
+
+/** Connects, writes text, half-closes, and resolves with what came back (bounded). */
+function roundTripText(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = netConnect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let got = '';
+    const t = setTimeout(() => (c.destroy(), reject(new Error('no answer within 10 s'))), 10_000);
+    c.on('connect', () => c.end(text));
+    c.on('data', (d) => (got += d.toString()));
+    c.on('close', () => (clearTimeout(t), resolve(got)));
+    c.on('error', () => {});
+  });
+}

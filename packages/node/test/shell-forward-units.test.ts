@@ -44,7 +44,7 @@ describe('forwarding policy defaults', () => {
 });
 
 import { byteStreamPair, connect as coreConnect, createServer as coreCreateServer, generateKey } from '@seashell/core';
-import { runShell } from '../src/pty.ts';
+import { runShell, ptyAvailable } from '../src/pty.ts';
 import { tmpdir } from 'node:os';
 
 describe('no pseudo-terminal available', () => {
@@ -68,6 +68,38 @@ describe('no pseudo-terminal available', () => {
     for await (const d of sh.stdout as unknown as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(d);
     expect(out).toBe('not a tty\nv:9\n');
     expect(await sh.exit).toEqual({ code: 2, signal: null });
+    await c.close();
+  });
+});
+
+describe('signals and window changes on a real pty (util-linux script)', () => {
+  it.runIf(ptyAvailable() !== null)('signal(INT) reaches the foreground job; resize() changes the size the command sees', async () => {
+    const srv = coreCreateServer({
+      hostKeys: [generateKey({ type: 'ed25519' })],
+      methods: ['password'],
+      authenticate: () => true,
+      onExec: (e) => runShell(e, { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, shell: '/bin/sh' }),
+    });
+    const [a, b] = byteStreamPair();
+    srv.accept(b);
+    const c = await coreConnect({ stream: a, host: 't', username: 'u', password: 'p', hostVerifier: () => true });
+    const p = (await c.execStream('stty size; sleep 30; echo "late"', { pty: { cols: 70, rows: 20 } })) as Awaited<ReturnType<typeof c.shell>>;
+    let out = '';
+    const reading = (async () => {
+      for await (const d of p.stdout as unknown as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(d);
+    })();
+    for (let i = 0; i < 100 && !/20 70/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/20 70/);
+    p.signal('INT');
+    const exit = await Promise.race([p.exit, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
+    expect(exit).not.toBe('timeout');
+    expect(out).not.toMatch(/late/);
+    await reading;
+    const q = (await c.execStream('sleep 1; stty size', { pty: { cols: 70, rows: 20 } })) as Awaited<ReturnType<typeof c.shell>>;
+    q.resize(111, 33);
+    let out2 = '';
+    for await (const d of q.stdout as unknown as AsyncIterable<Uint8Array>) out2 += new TextDecoder().decode(d);
+    expect(out2).toMatch(/33 111/);
     await c.close();
   });
 });

@@ -9,11 +9,13 @@ export const FORWARDING_USAGE = `  --permit-open any|none|HOST:PORT     where cl
                            PORT may be *). Default: loopback addresses only
   --permit-listen any|none|HOST:PORT   where clients may make us listen (ssh -R; repeatable). Default:
                            loopback addresses only
+  --permit-unix PATH       a unix socket clients may connect to (ssh -L PORT:/path; repeatable). Default: none
 `;
 
 export const FORWARDING_SPEC = {
   permitOpen: { value: true, multiple: true, aliases: ['--permit-open'] },
   permitListen: { value: true, multiple: true, aliases: ['--permit-listen'] },
+  permitUnix: { value: true, multiple: true, aliases: ['--permit-unix'] },
 };
 
 type Rule = boolean | ((r: { host: string; port: number }) => boolean);
@@ -32,5 +34,10 @@ function parseRule(values: string[], flagName: string): Rule | undefined {
 
 /** The policy the flags describe (undefined parts keep the loopback-only defaults). */
 export function forwardingPolicy(p: Parsed): ForwardingPolicy {
-  return { local: parseRule(list(p, 'permitOpen'), '--permit-open'), remote: parseRule(list(p, 'permitListen'), '--permit-listen') };
+  const unix = list(p, 'permitUnix');
+  return {
+    local: parseRule(list(p, 'permitOpen'), '--permit-open'),
+    remote: parseRule(list(p, 'permitListen'), '--permit-listen'),
+    unix: unix.length ? (t) => unix.includes(t.path) : undefined,
+  };
 }

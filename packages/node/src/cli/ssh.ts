@@ -3,7 +3,7 @@
 // changes sent on SIGWINCH, `~.` after a newline disconnects; the exit code is the remote one
 // (255 when the connection fails). Port forwarding: -L, -R, -D (SOCKS4a/5); a forward that cannot
 // be set up is an error (exit 255), as with ssh -o ExitOnForwardFailure=yes. -A forwards the agent.
-import type { SshClient, ExecProcess, ShellProcess } from '@seashell/core';
+import type { SshClient, ExecProcess, ShellProcess, SshAgent } from '@seashell/core';
 import { KeyFileError, isWrongPassphrase } from '@seashell/core';
 import { connect } from '../index.ts';
 import { connectStream } from '../forward.ts';
@@ -127,7 +127,7 @@ interface SshFlags {
 
 async function runSsh(cfg: ExecConfig, f: SshFlags): Promise<number> {
   const keys = loadIdentities(cfg);
-  const agent = agentFromEnv();
+  const agent = await usableAgent(cfg.quiet);
   if (keys.length === 0 && !agent) throw new Error(`no usable identity: give -i KEY or run an ssh-agent (tried ${cfg.identities.join(', ') || 'no ~/.ssh/id_* files'})`);
   const client = await connect({
     host: cfg.host,
@@ -179,6 +179,19 @@ async function runSsh(cfg: ExecConfig, f: SshFlags): Promise<number> {
     process.stdin.pause();
     process.stdin.unref?.();
     await client.close();
+  }
+}
+
+/** The SSH_AUTH_SOCK agent with its key list read once, or null (a dead agent is a warning, not fatal). */
+async function usableAgent(quiet: boolean): Promise<SshAgent | null> {
+  const agent = agentFromEnv();
+  if (!agent) return null;
+  try {
+    const ids = await agent.identities();
+    return { identities: async () => ids, sign: (blob, data, alg) => agent.sign(blob, data, alg) };
+  } catch (e) {
+    if (!quiet) process.stderr.write(`seashell: ignoring the agent at SSH_AUTH_SOCK: ${(e as Error).message}\n`);
+    return null;
   }
 }
 
