@@ -16,7 +16,7 @@ describeWithPeer('seashell CLI', cliBuilt, BUILD_HINT, () => {
   it('prints help and rejects unknown commands and options with usage errors', async () => {
     const help = await seashell(['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['exec', 'get', 'put', 'serve', 'keygen', 'fingerprint', 'relay', 'ssh']) expect(help.stdout.toString()).toMatch(new RegExp(`^  ${c} +\S`, 'm'));
+    for (const c of ['exec', 'get', 'put', 'serve', 'keygen', 'fingerprint', 'relay', 'ssh']) expect(help.stdout.toString()).toMatch(new RegExp(String.raw`^  ${c} +\S`, 'm'));
     const none = await seashell([]);
     expect(none.code).toBe(2);
     const bad = await seashell(['frobnicate']);
