@@ -8,11 +8,13 @@
 // One call seals or opens one packet in place in kernel memory; nothing is allocated.
 import { aes_ctr_init, aes_ctr_xor } from './aes';
 import { hmacSetKey, hmacStart, hmacFinish, hashUpdate, HASH_CTX_BYTES } from './sha_core';
+import { zero16 } from './sha_mem';
 
 // Context slot layout (4096 bytes): [0, 2048) AES-CTR state (aes.ts), then
-const HK: usize = 2048;    // 136 bytes: HMAC inner/outer states (sha_core.ts)
+const HK: usize = 2048;    // 144 bytes: HMAC inner/outer states (sha_core.ts)
 const HC: usize = 2192;    // 208 bytes: hash context the MAC runs in
 const FLAGS: usize = 2400; // u32: bit 0 = encrypt-then-MAC; u32 at +4: MAC length
+// ctx + 3584 .. 3696 is left free: the TS wrapper stages the init arguments (key, IV, MAC key) there.
 
 // uint32 sequence number, big-endian, as the MAC's first 4 bytes. And the computed MAC on open.
 const SEQ: usize = memory.data(16, 16);
@@ -43,7 +45,7 @@ function macPacket(ctx: usize, seq: u32, ptr: usize, packetLen: usize, out: usiz
   hashUpdate(hc, SEQ, 4);
   hashUpdate(hc, ptr, packetLen);
   hmacFinish(hc, ctx + HK, out);
-  memory.fill(hc, 0, HASH_CTX_BYTES);
+  zero16(hc, HASH_CTX_BYTES);
 }
 
 /**
@@ -102,6 +104,6 @@ export function ctrmac_open(ctx: usize, seq: u32, ptr: usize, packetLen: usize):
     ok = macEqual(ptr + packetLen, macLen);
     if (!ok) memory.fill(ptr, 0, packetLen);
   }
-  memory.fill(MAC, 0, 64);
+  zero16(MAC, 64);
   return ok;
 }

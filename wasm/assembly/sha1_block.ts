@@ -6,7 +6,7 @@
 const WK: usize = memory.data(64, 64); // W[t] + K, ring of 16 words
 
 /** Zeroes the schedule ring (it holds the last block's W[t], from which the block can be recomputed). */
-export function sha1WipeSchedule(): void { memory.fill(WK, 0, 64); }
+export function sha1WipeSchedule(): void { for (let i: usize = 0; i < 64; i += 16) v128.store(WK + i, i64x2.splat(0)); }
 
 /** Initial hash value H(0) (FIPS 180-4 5.3.1), 5 u32 words. */
 export const SHA1_IV: usize = memory.data<u32>([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0], 16);

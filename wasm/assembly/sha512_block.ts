@@ -6,12 +6,15 @@
 const WK: usize = memory.data(128, 64); // W[t] + K[t], ring of 16 words
 
 /** Zeroes the schedule ring (it holds the last block's W[t], from which the block can be recomputed). */
-export function sha512WipeSchedule(): void { memory.fill(WK, 0, 128); }
+export function sha512WipeSchedule(): void { for (let i: usize = 0; i < 128; i += 16) v128.store(WK + i, i64x2.splat(0)); }
 
 const K512: usize = memory.data<u64>([0x428a2f98d728ae22, 0x7137449123ef65cd, 0xb5c0fbcfec4d3b2f, 0xe9b5dba58189dbbc, 0x3956c25bf348b538, 0x59f111f1b605d019, 0x923f82a4af194f9b, 0xab1c5ed5da6d8118, 0xd807aa98a3030242, 0x12835b0145706fbe, 0x243185be4ee4b28c, 0x550c7dc3d5ffb4e2, 0x72be5d74f27b896f, 0x80deb1fe3b1696b1, 0x9bdc06a725c71235, 0xc19bf174cf692694, 0xe49b69c19ef14ad2, 0xefbe4786384f25e3, 0x0fc19dc68b8cd5b5, 0x240ca1cc77ac9c65, 0x2de92c6f592b0275, 0x4a7484aa6ea6e483, 0x5cb0a9dcbd41fbd4, 0x76f988da831153b5, 0x983e5152ee66dfab, 0xa831c66d2db43210, 0xb00327c898fb213f, 0xbf597fc7beef0ee4, 0xc6e00bf33da88fc2, 0xd5a79147930aa725, 0x06ca6351e003826f, 0x142929670a0e6e70, 0x27b70a8546d22ffc, 0x2e1b21385c26c926, 0x4d2c6dfc5ac42aed, 0x53380d139d95b3df, 0x650a73548baf63de, 0x766a0abb3c77b2a8, 0x81c2c92e47edaee6, 0x92722c851482353b, 0xa2bfe8a14cf10364, 0xa81a664bbc423001, 0xc24b8b70d0f89791, 0xc76c51a30654be30, 0xd192e819d6ef5218, 0xd69906245565a910, 0xf40e35855771202a, 0x106aa07032bbd1b8, 0x19a4c116b8d2d0c8, 0x1e376c085141ab53, 0x2748774cdf8eeb99, 0x34b0bcb5e19b48a8, 0x391c0cb3c5c95a63, 0x4ed8aa4ae3418acb, 0x5b9cca4f7763e373, 0x682e6ff3d6b2b8a3, 0x748f82ee5defb2fc, 0x78a5636f43172f60, 0x84c87814a1f0ab72, 0x8cc702081a6439ec, 0x90befffa23631e28, 0xa4506cebde82bde9, 0xbef9a3f7b2c67915, 0xc67178f2e372532b, 0xca273eceea26619c, 0xd186b8c721c0c207, 0xeada7dd6cde0eb1e, 0xf57d4f7fee6ed178, 0x06f067aa72176fba, 0x0a637dc5a2c898a6, 0x113f9804bef90dae, 0x1b710b35131c471b, 0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc, 0x431d67c49c100d4c, 0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817], 64);
 
 /** Initial hash value H(0) (FIPS 180-4 5.3.5), 8 u64 words. */
 export const SHA512_IV: usize = memory.data<u64>([0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1, 0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179], 16);
+
+/** SHA-384's initial hash value H(0) (FIPS 180-4 5.3.4), 8 u64 words; SHA-384 is SHA-512 from it, truncated. */
+export const SHA384_IV: usize = memory.data<u64>([0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939, 0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4], 16);
 
 // @ts-ignore: decorator
 @inline function load_be64x2(p: usize, off: usize): v128 {
@@ -24,7 +27,7 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
   let a = load<u64>(st), b = load<u64>(st, 8), c = load<u64>(st, 16), d = load<u64>(st, 24);
   let e = load<u64>(st, 32), f = load<u64>(st, 40), g = load<u64>(st, 48), h = load<u64>(st, 56);
   let X0: v128, X1: v128, X2: v128, X3: v128, X4: v128, X5: v128, X6: v128, X7: v128;
-  let t: u64, x: u64, y: u64;
+  let u: u64, s: u64, x: u64, y: u64;
   while (n) {
     X0 = load_be64x2(p, 0); v128.store(WK, i64x2.add(X0, v128.load(K512, 0)), 0);
     X1 = load_be64x2(p, 16); v128.store(WK, i64x2.add(X1, v128.load(K512, 16)), 16);
@@ -35,10 +38,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
     X6 = load_be64x2(p, 96); v128.store(WK, i64x2.add(X6, v128.load(K512, 96)), 96);
     X7 = load_be64x2(p, 112); v128.store(WK, i64x2.add(X7, v128.load(K512, 112)), 112);
     y = b ^ c;
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[16..17]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -46,10 +49,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 128)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[18..19]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -57,10 +60,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 144)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[20..21]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -68,10 +71,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 160)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[22..23]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -79,10 +82,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 176)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[24..25]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -90,10 +93,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 192)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[26..27]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -101,10 +104,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 208)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[28..29]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -112,10 +115,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 224)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[30..31]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -123,10 +126,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 240)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[32..33]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -134,10 +137,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 256)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[34..35]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -145,10 +148,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 272)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[36..37]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -156,10 +159,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 288)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[38..39]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -167,10 +170,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 304)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[40..41]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -178,10 +181,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 320)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[42..43]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -189,10 +192,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 336)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[44..45]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -200,10 +203,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 352)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[46..47]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -211,10 +214,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 368)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[48..49]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -222,10 +225,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 384)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[50..51]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -233,10 +236,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 400)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[52..53]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -244,10 +247,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 416)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[54..55]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -255,10 +258,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 432)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[56..57]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -266,10 +269,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 448)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[58..59]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -277,10 +280,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 464)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[60..61]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -288,10 +291,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 480)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[62..63]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -299,10 +302,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 496)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[64..65]
       const w15 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -310,10 +313,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X0 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 512)), 0);
     }
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[66..67]
       const w15 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -321,10 +324,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X1 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 528)), 16);
     }
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[68..69]
       const w15 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -332,10 +335,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X2 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 544)), 32);
     }
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[70..71]
       const w15 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -343,10 +346,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X3 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 560)), 48);
     }
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
     { // W[72..73]
       const w15 = i8x16.shuffle(X4, X5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X0, X1, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -354,10 +357,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X4 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 576)), 64);
     }
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
     { // W[74..75]
       const w15 = i8x16.shuffle(X5, X6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X1, X2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -365,10 +368,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X5 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 592)), 80);
     }
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
     { // W[76..77]
       const w15 = i8x16.shuffle(X6, X7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X2, X3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -376,10 +379,10 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X6 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 608)), 96);
     }
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     { // W[78..79]
       const w15 = i8x16.shuffle(X7, X0, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
       const w7 = i8x16.shuffle(X3, X4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
@@ -387,38 +390,38 @@ export function sha512Blocks(st: usize, p: usize, n: usize): void {
       X7 = v;
       v128.store(WK, i64x2.add(v, v128.load(K512, 624)), 112);
     }
-    t = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
-    t = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
-    t = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
-    t = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
-    t = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
-    d += t; x = a ^ b; h = t + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
-    t = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
-    c += t; x = h ^ a; g = t + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
-    t = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
-    b += t; x = g ^ h; f = t + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
-    t = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
-    a += t; x = f ^ g; e = t + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
-    t = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
-    h += t; x = e ^ f; d = t + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
-    t = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
-    g += t; x = d ^ e; c = t + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
-    t = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
-    f += t; x = c ^ d; b = t + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
-    t = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
-    e += t; x = b ^ c; a = t + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 0) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 8) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 16) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 24) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 32) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 40) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 48) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 56) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
+    u = h + load<u64>(WK, 64) + (g ^ (e & (f ^ g))); s = rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 23), 4), 14);
+    d = (d + u) + s; x = a ^ b; h = (u + s) + (b ^ (x & y)) + rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 5), 6), 28); y = x;
+    u = g + load<u64>(WK, 72) + (f ^ (d & (e ^ f))); s = rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 23), 4), 14);
+    c = (c + u) + s; x = h ^ a; g = (u + s) + (a ^ (x & y)) + rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 5), 6), 28); y = x;
+    u = f + load<u64>(WK, 80) + (e ^ (c & (d ^ e))); s = rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 23), 4), 14);
+    b = (b + u) + s; x = g ^ h; f = (u + s) + (h ^ (x & y)) + rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 5), 6), 28); y = x;
+    u = e + load<u64>(WK, 88) + (d ^ (b & (c ^ d))); s = rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 23), 4), 14);
+    a = (a + u) + s; x = f ^ g; e = (u + s) + (g ^ (x & y)) + rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 5), 6), 28); y = x;
+    u = d + load<u64>(WK, 96) + (c ^ (a & (b ^ c))); s = rotr<u64>(a ^ rotr<u64>(a ^ rotr<u64>(a, 23), 4), 14);
+    h = (h + u) + s; x = e ^ f; d = (u + s) + (f ^ (x & y)) + rotr<u64>(e ^ rotr<u64>(e ^ rotr<u64>(e, 5), 6), 28); y = x;
+    u = c + load<u64>(WK, 104) + (b ^ (h & (a ^ b))); s = rotr<u64>(h ^ rotr<u64>(h ^ rotr<u64>(h, 23), 4), 14);
+    g = (g + u) + s; x = d ^ e; c = (u + s) + (e ^ (x & y)) + rotr<u64>(d ^ rotr<u64>(d ^ rotr<u64>(d, 5), 6), 28); y = x;
+    u = b + load<u64>(WK, 112) + (a ^ (g & (h ^ a))); s = rotr<u64>(g ^ rotr<u64>(g ^ rotr<u64>(g, 23), 4), 14);
+    f = (f + u) + s; x = c ^ d; b = (u + s) + (d ^ (x & y)) + rotr<u64>(c ^ rotr<u64>(c ^ rotr<u64>(c, 5), 6), 28); y = x;
+    u = a + load<u64>(WK, 120) + (h ^ (f & (g ^ h))); s = rotr<u64>(f ^ rotr<u64>(f ^ rotr<u64>(f, 23), 4), 14);
+    e = (e + u) + s; x = b ^ c; a = (u + s) + (c ^ (x & y)) + rotr<u64>(b ^ rotr<u64>(b ^ rotr<u64>(b, 5), 6), 28); y = x;
     a += load<u64>(st); b += load<u64>(st, 8); c += load<u64>(st, 16); d += load<u64>(st, 24);
     e += load<u64>(st, 32); f += load<u64>(st, 40); g += load<u64>(st, 48); h += load<u64>(st, 56);
     store<u64>(st, a); store<u64>(st, b, 8); store<u64>(st, c, 16); store<u64>(st, d, 24);

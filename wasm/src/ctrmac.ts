@@ -37,6 +37,8 @@ const MACS: Record<string, { alg: number; length: number }> = {
   'hmac-sha2-512': { alg: 3, length: 64 },
 };
 const ETM = '-etm@openssh.com';
+/** Offset in the context slot where init arguments are staged (past the AES and HMAC state, as aes.ts does). */
+const STAGING = 3584;
 
 /**
  * aes*-ctr with hmac-sha1 / hmac-sha2-256 / hmac-sha2-512, encrypt-and-MAC or encrypt-then-MAC,
@@ -72,7 +74,8 @@ export class CtrHmacPacketCipher implements PacketCipher {
     checkLength('key', key, 16, 24, 32);
     checkLength('iv', iv, 16);
     const etm = typeof mac === 'string' && mac.endsWith(ETM);
-    const m = typeof mac === 'string' ? MACS[etm ? mac.slice(0, -ETM.length) : mac] : undefined;
+    const base = typeof mac === 'string' ? (etm ? mac.slice(0, -ETM.length) : mac) : '';
+    const m = Object.hasOwn(MACS, base) ? MACS[base] : undefined;
     if (!m) {
       throw new RangeError(`mac must be one of ${Object.keys(MACS).flatMap((n) => [`'${n}'`, `'${n}${ETM}'`]).join(', ')}, got ${typeof mac === 'string' ? `'${mac}'` : typeof mac}`);
     }
@@ -80,7 +83,9 @@ export class CtrHmacPacketCipher implements PacketCipher {
     const c = allocContext();
     const k = c.k;
     this.e = k.exports as unknown as CtrMacExports;
-    const kp = k.io, ip = k.io + 32, mp = k.io + 48;
+    // Keys are staged in this context's own slot, never in the IO buffer, which other ciphers on
+    // the same kernel instance share: keying must not clobber a packet laid out there.
+    const kp = c.ptr + STAGING, ip = kp + 32, mp = kp + 48;
     try {
       k.mem.set(key, kp);
       k.mem.set(iv, ip);
@@ -92,7 +97,7 @@ export class CtrHmacPacketCipher implements PacketCipher {
       freeContext(c);
       throw err;
     } finally {
-      k.mem.fill(0, k.io, mp + macKey.length);
+      k.mem.fill(0, kp, mp + 64);
     }
     this.ctx = c;
     this.name = `aes${key.length * 8}-ctr+${mac}`;

@@ -10,7 +10,11 @@
 export interface PacketCipher {
   /** Wire name, e.g. 'chacha20-poly1305@openssh.com' or 'aes128-ctr+hmac-sha2-256-etm@openssh.com'. */
   readonly name: string;
-  /** Padding granularity: the packet (less the length field when lengthInClear) is a multiple of it. */
+  /**
+   * Padding granularity. As OpenSSH does it: when firstBlockLength is 4 (chacha20-poly1305, GCM,
+   * -etm MACs) packet_length alone is a multiple of blockSize; otherwise (encrypt-and-MAC CTR) the
+   * whole packet including the 4-byte length field is.
+   */
   readonly blockSize: number;
   /** Bytes of tag or MAC following the packet. */
   readonly macLength: number;

@@ -1,6 +1,7 @@
-// SHA-1, SHA-256, SHA-512 (FIPS 180-4) and HMAC (RFC 2104) on the WebAssembly kernel: one-shot
+// SHA-1, SHA-256, SHA-384, SHA-512 (FIPS 180-4) and HMAC (RFC 2104) on the WebAssembly kernel: one-shot
 // functions and streaming objects (createHash / createHmac), for the SSH engine's exchange hashes
-// and key derivation (RFC 4253 sections 7.2, 8) and for tests.
+// and key derivation (RFC 4253 sections 7.2, 8; SHA-384 for the nistp384 methods, RFC 5656) and
+// for tests.
 //
 // State scheme: a streaming object keeps its 208-byte hash context (and, for HMAC, the 136-byte
 // precomputed inner/outer states) in its own JS Uint8Array and copies it into the kernel's
@@ -13,7 +14,7 @@ import { kernel, type KernelInstance } from './kernel.ts';
 import { checkBytes } from './util.ts';
 
 /** Hash algorithms of the kernel. */
-export type HashAlgorithm = 'sha1' | 'sha256' | 'sha512';
+export type HashAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
 interface ShaExports {
   sha_scratch(): number;
@@ -34,25 +35,40 @@ interface AlgInfo { readonly name: HashAlgorithm; readonly id: number; readonly 
 const ALGS: Record<HashAlgorithm, AlgInfo> = {
   sha1: { name: 'sha1', id: 1, digestLength: 20, blockLength: 64 },
   sha256: { name: 'sha256', id: 2, digestLength: 32, blockLength: 64 },
+  sha384: { name: 'sha384', id: 4, digestLength: 48, blockLength: 128 },
   sha512: { name: 'sha512', id: 3, digestLength: 64, blockLength: 128 },
 };
 
 const CTX_BYTES = 208; // hash context (sha_core.ts)
-const HK_BYTES = 136; // HMAC inner + outer state
+const HK_BYTES = 144; // HMAC inner + outer state (+ alg id, padded)
 const TOTAL_OFF = 192; // u64 message bytes so far, inside the context
 const BUF_OFF = 64; // partial block, inside the context
-const HK_OFF = 256; // scratch layout (sha.ts): ctx at +0, HMAC key at +256, digest at +448
+const HK_OFF = 208; // scratch layout (sha.ts): ctx at +0, HMAC key right after it at +208, digest at +448
 const OUT_OFF = 448;
 
 /** Resolves 'sha256', 'SHA-256', 'sha-256' etc.; throws a clear error for anything else. */
 function algInfo(alg: unknown): AlgInfo {
-  if (typeof alg !== 'string') throw new TypeError(`algorithm must be a string ('sha1', 'sha256' or 'sha512'), got ${alg === null ? 'null' : typeof alg}`);
-  const info = (ALGS as Record<string, AlgInfo | undefined>)[alg.toLowerCase().replace('-', '')];
-  if (!info) throw new RangeError(`unknown hash algorithm '${alg}': expected 'sha1', 'sha256' or 'sha512'`);
+  if (alg === 'sha256') return ALGS.sha256; // the common spellings without any string work
+  if (alg === 'sha512') return ALGS.sha512;
+  if (alg === 'sha1') return ALGS.sha1;
+  if (typeof alg !== 'string') throw new TypeError(`algorithm must be a string ('sha1', 'sha256', 'sha384' or 'sha512'), got ${alg === null ? 'null' : typeof alg}`);
+  const info = Object.hasOwn(ALGS, alg.toLowerCase().replace('-', '')) ? ALGS[alg.toLowerCase().replace('-', '') as HashAlgorithm] : undefined;
+  if (!info) throw new RangeError(`unknown hash algorithm '${alg}': expected 'sha1', 'sha256', 'sha384' or 'sha512'`);
   return info;
 }
 
-interface Env { k: KernelInstance; ex: ShaExports; s: number; fresh: Map<number, Uint8Array> }
+interface Env {
+  k: KernelInstance;
+  ex: ShaExports;
+  /** Scratch address. */
+  s: number;
+  /** Just-started contexts per algorithm id, copied into new Hash objects. */
+  fresh: Map<number, Uint8Array>;
+  /** Scratch hash context (a Hash object's state). */
+  ctxView: Uint8Array;
+  /** Scratch hash context + HMAC key, contiguous (an Hmac object's state). */
+  pairView: Uint8Array;
+}
 let env: Env | undefined;
 function getEnv(): Env {
   if (!env) {
@@ -61,7 +77,12 @@ function getEnv(): Env {
     if (ex.sha_ctx_bytes() !== CTX_BYTES || ex.hmac_key_bytes() !== HK_BYTES) {
       throw new Error('seashell kernel: sha context layout does not match this wrapper (rebuild the kernel)');
     }
-    env = { k, ex, s: ex.sha_scratch() >>> 0, fresh: new Map() };
+    const s = ex.sha_scratch() >>> 0;
+    env = {
+      k, ex, s, fresh: new Map(),
+      ctxView: k.mem.subarray(s, s + CTX_BYTES),
+      pairView: k.mem.subarray(s, s + CTX_BYTES + HK_BYTES),
+    };
   }
   return env;
 }
@@ -78,7 +99,7 @@ function absorb(e: Env, data: Uint8Array): void {
   }
 }
 
-/** Digest of msg under alg ('sha1' | 'sha256' | 'sha512'). */
+/** Digest of msg under alg ('sha1' | 'sha256' | 'sha384' | 'sha512'). */
 export function hash(alg: HashAlgorithm, msg: Uint8Array): Uint8Array {
   const info = algInfo(alg);
   checkBytes('msg', msg);
@@ -103,6 +124,8 @@ export function hash(alg: HashAlgorithm, msg: Uint8Array): Uint8Array {
 export function sha1(msg: Uint8Array): Uint8Array { return hash('sha1', msg); }
 /** SHA-256 digest (32 bytes) of msg (FIPS 180-4 6.2). */
 export function sha256(msg: Uint8Array): Uint8Array { return hash('sha256', msg); }
+/** SHA-384 digest (48 bytes) of msg (FIPS 180-4 6.5). */
+export function sha384(msg: Uint8Array): Uint8Array { return hash('sha384', msg); }
 /** SHA-512 digest (64 bytes) of msg (FIPS 180-4 6.4). */
 export function sha512(msg: Uint8Array): Uint8Array { return hash('sha512', msg); }
 
@@ -177,23 +200,34 @@ function freshState(info: AlgInfo): Uint8Array {
   return st;
 }
 
-/** Adds data to a JS-held context: in JS when it only extends the partial block, else in the kernel. */
-function updateState(state: Uint8Array, view: DataView, blockLength: number, data: Uint8Array): void {
-  const lo = view.getUint32(TOTAL_OFF, true); // u64 total as two u32 halves
+function rd32(b: Uint8Array, i: number): number {
+  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+}
+function wr32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v; b[i + 1] = v >>> 8; b[i + 2] = v >>> 16; b[i + 3] = v >>> 24;
+}
+
+/**
+ * Adds data to a JS-held state (a context, or a context followed by an HMAC key): in JS when it
+ * only extends the partial block, else through the kernel's scratch.
+ */
+function updateState(state: Uint8Array, blockLength: number, data: Uint8Array): void {
+  // The context's u64 message length, as two little-endian u32 halves; the low one gives the fill.
+  const lo = rd32(state, TOTAL_OFF);
   const fill = lo & (blockLength - 1);
   if (fill + data.length < blockLength) {
     state.set(data, BUF_OFF + fill);
     const sum = lo + data.length;
-    view.setUint32(TOTAL_OFF, sum >>> 0, true);
-    if (sum > 0xffffffff) view.setUint32(TOTAL_OFF + 4, view.getUint32(TOTAL_OFF + 4, true) + 1, true);
+    wr32(state, TOTAL_OFF, sum >>> 0);
+    if (sum > 0xffffffff) wr32(state, TOTAL_OFF + 4, (rd32(state, TOTAL_OFF + 4) + 1) >>> 0);
     return;
   }
   const e = getEnv();
-  const { k, ex, s } = e;
-  k.mem.set(state, s);
+  const view = state.length === CTX_BYTES ? e.ctxView : e.pairView;
+  view.set(state);
   absorb(e, data);
-  state.set(k.mem.subarray(s, s + CTX_BYTES));
-  k.mem.fill(0, s, s + CTX_BYTES);
+  state.set(view);
+  view.fill(0);
 }
 
 /** A streaming hash, like node:crypto's Hash: update() any number of times, then digest() once. */
@@ -205,10 +239,9 @@ export class Hash {
   /** Block length in bytes. */
   readonly blockLength: number;
   private readonly state = new Uint8Array(CTX_BYTES);
-  private readonly view = new DataView(this.state.buffer);
   private done = false;
 
-  /** Starts a hash of algorithm alg ('sha1' | 'sha256' | 'sha512'). */
+  /** Starts a hash of algorithm alg ('sha1' | 'sha256' | 'sha384' | 'sha512'). */
   constructor(alg: HashAlgorithm) {
     const info = algInfo(alg);
     this.algorithm = info.name;
@@ -221,7 +254,7 @@ export class Hash {
   update(data: Uint8Array): this {
     if (this.done) throw new Error('Hash.update: digest() was already called');
     checkBytes('data', data);
-    updateState(this.state, this.view, this.blockLength, data);
+    updateState(this.state, this.blockLength, data);
     return this;
   }
 
@@ -229,8 +262,8 @@ export class Hash {
   digest(): Uint8Array {
     if (this.done) throw new Error('Hash.digest: digest() was already called');
     this.done = true;
-    const { k, ex, s } = getEnv();
-    k.mem.set(this.state, s);
+    const { k, ex, s, ctxView } = getEnv();
+    ctxView.set(this.state);
     ex.hash_final(s, s + OUT_OFF);
     const out = k.read(s + OUT_OFF, this.digestLength);
     k.mem.fill(0, s, s + 512);
@@ -255,12 +288,11 @@ export class Hmac {
   readonly digestLength: number;
   /** Block length in bytes. */
   readonly blockLength: number;
-  private readonly state = new Uint8Array(CTX_BYTES);
-  private readonly view = new DataView(this.state.buffer);
-  private readonly hk = new Uint8Array(HK_BYTES);
+  /** The running hash context, then the keyed inner/outer states: the scratch's layout. */
+  private readonly state = new Uint8Array(CTX_BYTES + HK_BYTES);
   private done = false;
 
-  /** Keys an HMAC with hash alg ('sha1' | 'sha256' | 'sha512') and key (any length). */
+  /** Keys an HMAC with hash alg ('sha1' | 'sha256' | 'sha384' | 'sha512') and key (any length). */
   constructor(alg: HashAlgorithm, key: Uint8Array) {
     const info = algInfo(alg);
     checkBytes('key', key);
@@ -271,8 +303,7 @@ export class Hmac {
     const { k, ex, s } = e;
     keyInto(e, info, key);
     ex.hmac_init(s, s + HK_OFF);
-    this.hk.set(k.mem.subarray(s + HK_OFF, s + HK_OFF + HK_BYTES));
-    this.state.set(k.mem.subarray(s, s + CTX_BYTES));
+    this.state.set(e.pairView);
     k.mem.fill(0, s, s + 512);
   }
 
@@ -280,7 +311,7 @@ export class Hmac {
   update(data: Uint8Array): this {
     if (this.done) throw new Error('Hmac.update: digest() was already called');
     checkBytes('data', data);
-    updateState(this.state, this.view, this.blockLength, data);
+    updateState(this.state, this.blockLength, data);
     return this;
   }
 
@@ -288,14 +319,12 @@ export class Hmac {
   digest(): Uint8Array {
     if (this.done) throw new Error('Hmac.digest: digest() was already called');
     this.done = true;
-    const { k, ex, s } = getEnv();
-    k.mem.set(this.state, s);
-    k.mem.set(this.hk, s + HK_OFF);
+    const { k, ex, s, pairView } = getEnv();
+    pairView.set(this.state);
     ex.hmac_final(s, s + HK_OFF, s + OUT_OFF);
     const out = k.read(s + OUT_OFF, this.digestLength);
     k.mem.fill(0, s, s + 512);
     this.state.fill(0);
-    this.hk.fill(0);
     return out;
   }
 }

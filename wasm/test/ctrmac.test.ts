@@ -246,6 +246,8 @@ describe('CtrHmacPacketCipher API', () => {
     expect(() => new CtrHmacPacketCipher({ ...ok, iv: r.bytes(12) })).toThrow(/iv must be 16 bytes, got 12/);
     expect(() => new CtrHmacPacketCipher({ ...ok, mac: 'hmac-md5' as CtrHmacMac })).toThrow(/mac must be one of .*'hmac-sha2-256-etm@openssh.com'.*got 'hmac-md5'/);
     expect(() => new CtrHmacPacketCipher({ ...ok, mac: 'hmac-sha2-256-etm@openssh' as CtrHmacMac })).toThrow(/mac must be one of/);
+    expect(() => new CtrHmacPacketCipher({ ...ok, mac: 'constructor' as CtrHmacMac })).toThrow(/mac must be one of/);
+    expect(() => new CtrHmacPacketCipher({ ...ok, mac: 'toString-etm@openssh.com' as CtrHmacMac })).toThrow(/mac must be one of/);
     expect(() => new CtrHmacPacketCipher({ ...ok, macKey: r.bytes(20) })).toThrow(/macKey must be 32 bytes, got 20/);
     expect(() => new CtrHmacPacketCipher({ ...ok, mac: 'hmac-sha1', macKey: r.bytes(32) })).toThrow(/macKey must be 20 bytes, got 32/);
     expect(() => new CtrHmacPacketCipher({ ...ok, key: 'secret' as unknown as Uint8Array })).toThrow(/key must be a Uint8Array, got string/);
@@ -291,11 +293,24 @@ describe('CtrHmacPacketCipher API', () => {
     c.dispose(); // idempotent
   });
 
-  it('leaves no key bytes in the IO buffer after keying', () => {
+  it('creating a cipher leaves a packet laid out in the shared IO buffer by another cipher intact', () => {
+    const k = newKeys(r, 16, 'hmac-sha2-256', true);
+    const a = ours(k);
+    const plain = makePacket(r, 200, true);
+    a.ioView.set(plain);
+    const others = Array.from({ length: 3 }, () => ours(newKeys(r, 32, 'hmac-sha2-512', false)));
+    expect(others.some((o) => o.ioView.buffer === a.ioView.buffer)).toBe(true); // same kernel instance
+    expect(hexOf(a.ioView.slice(0, plain.length))).toBe(hexOf(plain));
+    a.seal(9, plain.length);
+    expect(hexOf(new NodeSide(k).open(9, a.ioView.slice(0, plain.length + 32), plain.length))).toBe(hexOf(plain));
+    for (const c of [a, ...others]) c.dispose();
+  });
+
+  it('leaves no raw key bytes in kernel memory after keying (IO buffer, staging area of the slot)', () => {
     const k = newKeys(r, 32, 'hmac-sha2-512', false);
     const c = ours(k);
-    const io = Buffer.from(c.ioView).toString('hex');
-    for (const secret of [k.key, k.macKey]) expect(io.includes(hexOf(secret.subarray(0, 16)))).toBe(false);
+    const mem = Buffer.from(c.ioView.buffer as ArrayBuffer).toString('hex');
+    for (const secret of [k.key, k.macKey]) expect(mem.includes(hexOf(secret.subarray(0, 16)))).toBe(false);
     c.dispose();
   });
 });

@@ -1,4 +1,4 @@
-// HMAC (RFC 2104) over SHA-1/256/512: every Wycheproof case (valid tags, truncated tags, modified
+// HMAC (RFC 2104) over SHA-1/256/384/512: every Wycheproof case (SHA-1/256/512) (valid tags, truncated tags, modified
 // tags), and differential tests against node:crypto and @noble/hashes with random keys (including
 // keys longer than the block, which RFC 2104 hashes first) and messages up to 70,000 bytes.
 import { describe, expect, it } from 'vitest';
@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { createHmac as nodeCreateHmac } from 'node:crypto';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
-import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { hmac, hmacVerify, createHmac, type HashAlgorithm } from '../src/sha.ts';
 import { kernel } from '../src/kernel.ts';
 import { sharedPath, describeWithPeer } from '../../test-support/peers.ts';
 
-const ALGS: HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
-const BLOCK = { sha1: 64, sha256: 64, sha512: 128 };
-const noble = { sha1: nobleSha1, sha256: nobleSha256, sha512: nobleSha512 };
+const ALGS: HashAlgorithm[] = ['sha1', 'sha256', 'sha384', 'sha512'];
+const BLOCK = { sha1: 64, sha256: 64, sha384: 128, sha512: 128 };
+const noble = { sha1: nobleSha1, sha256: nobleSha256, sha384: nobleSha384, sha512: nobleSha512 };
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const nodeMac = (alg: HashAlgorithm, k: Uint8Array, m: Uint8Array) => nodeCreateHmac(alg, k).update(m).digest('hex');
@@ -87,7 +87,7 @@ describe('HMAC agrees with node:crypto and @noble/hashes', () => {
   it('200 random keys (0..300 bytes) and messages (0..70,000 bytes), one-shot and streamed at random splits', () => {
     const r = rng(0x4ac2);
     for (let c = 0; c < 200; c++) {
-      const alg = ALGS[c % 3];
+      const alg = ALGS[c % 4];
       const key = r.bytes(r.int(301));
       const n = c % 2 ? r.int(400) : r.int(70_001);
       const m = r.bytes(n);

@@ -1,16 +1,16 @@
-// Differential tests of the kernel's SHA-1/256/512 (FIPS 180-4) against node:crypto and
+// Differential tests of the kernel's SHA-1/256/384/512 (FIPS 180-4) against node:crypto and
 // @noble/hashes: edge and random lengths up to 70,000 bytes, streaming with random split points,
 // inputs larger than the kernel's IO buffer, and the wrapper's API contract.
 import { describe, expect, it } from 'vitest';
 import { createHash as nodeCreateHash } from 'node:crypto';
 import { sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
-import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
-import { hash, sha1, sha256, sha512, createHash, Hash, type HashAlgorithm } from '../src/sha.ts';
+import { sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { hash, sha1, sha256, sha384, sha512, createHash, Hash, type HashAlgorithm } from '../src/sha.ts';
 import { kernel } from '../src/kernel.ts';
 
-const ALGS: HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
-const noble = { sha1: nobleSha1, sha256: nobleSha256, sha512: nobleSha512 };
-const named = { sha1, sha256, sha512 };
+const ALGS: HashAlgorithm[] = ['sha1', 'sha256', 'sha384', 'sha512'];
+const noble = { sha1: nobleSha1, sha256: nobleSha256, sha384: nobleSha384, sha512: nobleSha512 };
+const named = { sha1, sha256, sha384, sha512 };
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const nodeDigest = (alg: HashAlgorithm, m: Uint8Array) => nodeCreateHash(alg).update(m).digest('hex');
 
@@ -27,7 +27,7 @@ function rng(seed: number) {
 const EDGE = [0, 1, 2, 3, 4, 15, 16, 17, 55, 56, 57, 63, 64, 65, 111, 112, 113, 119, 120, 127, 128, 129,
   191, 192, 255, 256, 257, 1023, 1024, 1025, 4095, 4096, 4097, 65535, 65536, 65537, 70000];
 
-describe('SHA-1/256/512 agree with node:crypto and @noble/hashes', () => {
+describe('SHA-1/256/384/512 agree with node:crypto and @noble/hashes', () => {
   it('edge lengths (block multiples ±1, padding boundaries 55/56, 111/112) up to 70,000 bytes', () => {
     const r = rng(0x5eed1);
     for (const n of EDGE) {
@@ -46,7 +46,7 @@ describe('SHA-1/256/512 agree with node:crypto and @noble/hashes', () => {
     for (let c = 0; c < 200; c++) {
       const n = c % 2 ? r.int(300) : r.int(70_001);
       const m = r.bytes(n);
-      const alg = ALGS[c % 3];
+      const alg = ALGS[c % 4];
       const got = hexOf(hash(alg, m));
       expect(got, `case ${c} ${alg} len ${n}`).toBe(nodeDigest(alg, m));
       expect(got, `case ${c} ${alg} len ${n} vs noble`).toBe(hexOf(noble[alg](m)));
@@ -58,7 +58,7 @@ describe('SHA-1/256/512 agree with node:crypto and @noble/hashes', () => {
     for (let c = 0; c < 150; c++) {
       const n = r.int(c < 100 ? 600 : 70_001);
       const m = r.bytes(n);
-      const alg = ALGS[c % 3];
+      const alg = ALGS[c % 4];
       const h = createHash(alg);
       let off = 0;
       while (off < n) {
@@ -123,14 +123,17 @@ describe('streaming objects keep their state in JS (no kernel slots, no cross-ta
   });
 
   it('reports its lengths', () => {
-    expect([new Hash('sha1'), new Hash('sha256'), new Hash('sha512')].map((h) => [h.digestLength, h.blockLength])).toEqual([[20, 64], [32, 64], [64, 128]]);
+    expect([new Hash('sha1'), new Hash('sha256'), new Hash('sha384'), new Hash('sha512')].map((h) => [h.digestLength, h.blockLength])).toEqual([[20, 64], [32, 64], [48, 128], [64, 128]]);
   });
 });
 
 describe('input checking', () => {
   it('rejects unknown algorithm names with a message listing the valid ones', () => {
-    expect(() => hash('md5' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm 'md5'.*'sha1', 'sha256' or 'sha512'/);
-    expect(() => createHash('sha384' as HashAlgorithm)).toThrow(RangeError);
+    expect(() => hash('md5' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm 'md5'.*'sha1', 'sha256', 'sha384' or 'sha512'/);
+    expect(() => createHash('sha224' as HashAlgorithm)).toThrow(RangeError);
+    // Names of Object.prototype members must not resolve to anything.
+    expect(() => hash('constructor' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm 'constructor'/);
+    expect(() => hash('__proto__' as HashAlgorithm, new Uint8Array(1))).toThrow(/unknown hash algorithm/);
     expect(() => hash(256 as unknown as HashAlgorithm, new Uint8Array(1))).toThrow(/algorithm must be a string/);
   });
 

@@ -10,8 +10,7 @@ describeWithSshd('sshd harness', () => {
 
   it('lets OpenSSH ssh run echo ok with strict host key checking', async () => {
     const r = await run(SSH!, [...sshArgs(sshd, sshd.clientKeys.ed25519.path), '-l', sshd.user, '127.0.0.1', 'echo', 'ok'], { timeoutMs: 20_000 });
-    expect(r.stderr).toBe('');
-    expect(r.stdout.toString()).toBe('ok\n');
+    expect(r.stdout.toString(), r.stderr).toBe('ok\n');
     expect(r.code).toBe(0);
   });
 

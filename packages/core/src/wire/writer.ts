@@ -88,35 +88,19 @@ export class SshWriter {
   }
 }
 
-/** Minimal two's-complement big-endian bytes of v, as an mpint's body. */
+/** Minimal two's-complement big-endian bytes of v, as an mpint's body (RFC 4251 §5). */
 export function mpintBytes(v: bigint): Uint8Array {
   if (v === 0n) return new Uint8Array(0);
-  const neg = v < 0n;
-  let hex = (neg ? -v : v).toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  let bytes: Uint8Array = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
-  if (!neg) {
-    if (bytes[0] & 0x80) bytes = concat(new Uint8Array([0]), bytes);
-    return bytes;
-  }
-  // two's complement of the magnitude
-  const len = bytes.length + ((bytes[0] & 0x80) && !isPowerOfTwoMagnitude(bytes) ? 1 : 0);
-  let t = (1n << BigInt(len * 8)) + v;
+  // Smallest len with -2^(8len-1) <= v < 2^(8len-1).
+  const m = v < 0n ? -v - 1n : v; // magnitude bits that must sit below the sign bit
+  const len = (m === 0n ? 0 : m.toString(2).length >> 3) + 1;
+  let t = v < 0n ? (1n << BigInt(8 * len)) + v : v;
   const out = new Uint8Array(len);
   for (let i = len - 1; i >= 0; i--) {
     out[i] = Number(t & 0xffn);
     t >>= 8n;
   }
-  // trim redundant leading 0xff
-  let s = 0;
-  while (s < out.length - 1 && out[s] === 0xff && out[s + 1] & 0x80) s++;
-  return out.subarray(s);
-}
-
-function isPowerOfTwoMagnitude(b: Uint8Array): boolean {
-  if (b[0] !== 0x80) return false;
-  for (let i = 1; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
+  return out;
 }
 
 /** Concatenates byte arrays. */
