@@ -13,8 +13,10 @@ import {
 } from '@seashell/core';
 import { connectTcp, socketStream } from './tcp.ts';
 import { readTextIfExists, sshPath, expandHome } from './files.ts';
+import { nodeRegistry } from './ciphers.ts';
 
 export { socketStream, connectTcp } from './tcp.ts';
+export { NodeAesGcmPacketCipher, nodeCiphers, nodeRegistry } from './ciphers.ts';
 export { NodeFileSystem, NodeFileSink, NodeLocalTree, nodeFileSource, type NodeFileSystemOptions } from './sftp-fs.ts';
 export {
   SshClient,
@@ -84,6 +86,7 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   const stream = await connectTcp(options.host, port, options.connectTimeoutMs);
   return coreConnect({
     ...options,
+    registry: options.registry ?? nodeRegistry,
     port,
     stream,
     knownHosts,
@@ -99,7 +102,7 @@ export class NodeSshServer {
   readonly net: NetServer;
 
   constructor(options: ServerOptions) {
-    this.ssh = new SshServer({ timers: nodeTimers, ...options });
+    this.ssh = new SshServer({ timers: nodeTimers, ...options, registry: options.registry ?? nodeRegistry });
     this.net = netCreateServer({ noDelay: true }, (socket) => {
       this.ssh.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
     });
