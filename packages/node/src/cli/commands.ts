@@ -6,4 +6,4 @@ import { exec } from './exec.ts';
 import { serve } from './serve.ts';
 import { get, put } from './transfer.ts';
 
-export const commands: Record<string, Command> = { exec, get, put, serve, keygen, fingerprint };
+export const commands: Record<string, Command> = { exec, serve, keygen, fingerprint, get, put };

@@ -156,7 +156,7 @@ export function runCommand(exec: ServerExec, command: string, cwd: string, env: 
 }
 
 export const serve: Command = {
-  summary: 'serve exec requests over SSH as the current user',
+  summary: 'serve exec requests and SFTP over SSH as the current user',
   usage,
   async run(argv) {
     const p = parseArgs(argv, spec);
