@@ -271,7 +271,7 @@ async function runGet(a: TransferArgs): Promise<number> {
         sink = new DeviceSink(target, tst.isCharacterDevice());
       } else {
         if (tst?.isDirectory()) throw new Error(`${target} is a directory`);
-        sink = new NodeFileSink(target, (attrs.permissions ?? 0o644) & 0o777);
+        sink = new NodeFileSink(target, (attrs.permissions ?? 0o644) & 0o777, undefined, true);
       }
     }
     const progress = new Progress(remoteBase(remote));
@@ -316,7 +316,7 @@ async function runPut(a: TransferArgs): Promise<number> {
     }
     if (a.resume && !st.isFile()) throw new Error(`--resume needs a regular file, and ${a.local} is not one`);
     try {
-      const r = await s.put(() => nodeFileSource(local), remote, { ...opts, mode: st.mode & 0o777, onProgress: (p) => progress.update(p) });
+      const r = await s.put(() => nodeFileSource(local, { sync: true }), remote, { ...opts, mode: st.mode & 0o777, onProgress: (p) => progress.update(p) });
       progress.summary(`${a.local} -> ${remote}`, r.bytes, r.resumedFrom > 0 ? ` (resumed at ${r.resumedFrom})` : r.resumeRejected ? ' (the partial upload did not match: started over)' : '');
     } catch (e) {
       progress.abort();
