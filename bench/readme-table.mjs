@@ -10,7 +10,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const readmePath = join(here, '..', 'README.md');
 const dir = join(here, 'results');
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-const fmtRate = (r, k) => (r.bytes ? `${r.mibs[k].toFixed(0)} MiB/s` : `${r.nsPerOp[k].toFixed(0)} ns`);
+// Rows carry either timings (nsPerOp; MiB/s when `bytes` is set) or plain `values` in `unit`.
+const fmtRate = (r, k) => (r.unit ? `${r.values[k].toFixed(r.values[k] < 10 ? 2 : 0)} ${r.unit}` : r.bytes ? `${r.mibs[k].toFixed(0)} MiB/s` : `${r.nsPerOp[k].toFixed(0)} ns`);
+const cell = (r) => r.values ?? r.nsPerOp;
+// A target is { vs, min } (seashell's ratio against vs) or { max } (seashell's own value), with an optional label.
+const targetText = (r, t) =>
+  t.max !== undefined
+    ? `${t.label ?? `≤${t.max} ${r.unit ?? ''}`}: ${cell(r).seashell <= t.max ? 'met' : '**missed**'}`
+    : `${t.label ?? `≥${t.min}x ${t.vs}`}: ${(r.ratios[t.vs] ?? 0) >= t.min ? 'met' : '**missed**'}`;
 
 let md = '';
 for (const f of files) {
@@ -19,11 +26,9 @@ for (const f of files) {
   md += `\n**${data.title ?? f.replace(/\.json$/, '')}** — ${data.runtime}, ${data.date.slice(0, 10)}, \`${data.command}\`\n\n`;
   md += '| case | seashell | others | seashell vs others | target |\n| --- | --- | --- | --- | --- |\n';
   for (const r of data.results) {
-    const others = Object.keys(r.nsPerOp).filter((k) => k !== 'seashell');
-    const targets = (r.targets ?? [])
-      .map((t) => `≥${t.min}x ${t.vs}: ${(r.ratios[t.vs] ?? 0) >= t.min ? 'met' : '**missed**'}`)
-      .join('; ');
-    md += `| ${r.name} | ${r.nsPerOp.seashell !== undefined ? fmtRate(r, 'seashell') : '—'} | ${others.map((k) => `${k} ${fmtRate(r, k)}`).join('<br>')} | ${Object.entries(r.ratios ?? {}).map(([k, x]) => `${x.toFixed(2)}x ${k}`).join('<br>')} | ${targets || '—'} |\n`;
+    const others = Object.keys(cell(r)).filter((k) => k !== 'seashell');
+    const targets = (r.targets ?? []).map((t) => targetText(r, t)).join('; ');
+    md += `| ${r.name} | ${cell(r).seashell !== undefined ? fmtRate(r, 'seashell') : '—'} | ${others.map((k) => `${k} ${fmtRate(r, k)}`).join('<br>')} | ${Object.entries(r.ratios ?? {}).map(([k, x]) => `${x.toFixed(2)}x ${k}`).join('<br>')} | ${targets || '—'} |\n`;
   }
   if (data.notes) md += `\n${data.notes}\n`;
 }

@@ -235,6 +235,9 @@ export class SftpServerBinding {
   private finishing = false;
   /** Data that arrived while the FileSystem factory was still running. */
   private early: Uint8Array[] | undefined = [];
+  /** Buffers handed to the channel and the running total at each one's end, oldest first. */
+  private readonly handed: { buf: Uint8Array; end: number }[] = [];
+  private handedBytes = 0;
   private closeCbs: (() => void)[] = [];
 
   constructor(
@@ -287,6 +290,7 @@ export class SftpServerBinding {
 
   /** Bytes from the client (`owned`: ours to keep; otherwise valid only during this call). */
   private take(data: Uint8Array, owned: boolean): void {
+    this.recycleSent();
     if (this.closed || this.finishing) {
       this.ch.consume(data.length);
       return;
@@ -325,10 +329,26 @@ export class SftpServerBinding {
       const b = s.pollTransmit();
       if (!b) break;
       wrote = true;
+      this.handedBytes += b.length;
+      this.handed.push({ buf: b, end: this.handedBytes });
       if (!this.ch.write(b, true)) this.blocked = true;
     }
+    this.recycleSent();
     if (wrote) this.host.kick();
     this.maybeFinish();
+  }
+
+  /**
+   * Gives the server back the buffers the channel has sent: the channel sends in order and
+   * `queued` counts what still waits, so everything that ends before (handed - queued) is gone.
+   */
+  private recycleSent(): void {
+    const s = this.server;
+    if (!s || this.handed.length === 0) return;
+    const sent = this.handedBytes - this.ch.queued;
+    let i = 0;
+    while (i < this.handed.length && this.handed[i].end <= sent) s.recycle(this.handed[i++].buf);
+    if (i > 0) this.handed.splice(0, i);
   }
 
   /** After the client's EOF: once every request is answered and sent, exit 0 and close. */
@@ -386,6 +406,7 @@ export class SftpServerBinding {
     if (this.closed) return;
     this.closed = true;
     this.early = undefined;
+    this.handed.length = 0;
     void this.server?.close();
     for (const cb of this.closeCbs.splice(0)) cb();
   }

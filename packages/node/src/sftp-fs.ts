@@ -11,7 +11,7 @@
 // it), a relative one that climbs out is refused. What remains: a local process (or concurrent
 // requests) swapping a *directory* for a link between the check and the use; OpenSSH avoids that
 // only with a real chroot.
-import { constants as C, promises as fsp } from 'node:fs';
+import { constants as C, promises as fsp, readSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Attrs, FileSystem, FsDirEntry, FsDirectory, FsFile, GetSink, LocalEntry, LocalTree, PutSource, StatVfs } from '@seashell/core';
@@ -520,6 +520,11 @@ export class NodeFileSink implements GetSink {
     /** Permissions of the file created. */
     private readonly mode = 0o644,
     suffix = PARTIAL_SUFFIX,
+    /**
+     * Write with blocking calls instead of the thread pool (cheaper per chunk; right for a
+     * command-line transfer, wrong for a server that must keep serving while the disk is slow).
+     */
+    private readonly sync = false,
   ) {
     this.partialPath = file + suffix;
   }
@@ -547,6 +552,15 @@ export class NodeFileSink implements GetSink {
 
   async write(chunk: Uint8Array): Promise<void> {
     let done = 0;
+    if (this.sync) {
+      const fd = this.fh!.fd;
+      while (done < chunk.length) {
+        const n = writeSync(fd, chunk, done, chunk.length - done, this.pos);
+        done += n;
+        this.pos += n;
+      }
+      return;
+    }
     while (done < chunk.length) {
       const { bytesWritten } = await this.fh!.write(chunk, done, chunk.length - done, this.pos);
       done += bytesWritten;
@@ -574,8 +588,9 @@ export class NodeFileSink implements GetSink {
  * resume. Chunks the transfer releases (acknowledged by the server) are read into again, so an
  * upload reuses a few buffers instead of allocating one per request.
  */
-export async function nodeFileSource(file: string): Promise<PutSource> {
+export async function nodeFileSource(file: string, options: { sync?: boolean } = {}): Promise<PutSource> {
   const fh = await fsp.open(file, 'r');
+  // blocking reads cost half as much CPU as thread-pool ones; only for regular files (a FIFO may block)
   const st = await fh.stat();
   let pos = 0;
   const free: ArrayBuffer[] = [];
@@ -586,7 +601,7 @@ export async function nodeFileSource(file: string): Promise<PutSource> {
       let ab = free.pop();
       while (ab && ab.byteLength < max) ab = free.pop();
       const buf = ab ? new Uint8Array(ab, 0, max) : new Uint8Array(max);
-      const { bytesRead } = await fh.read(buf, 0, max, st.isFile() ? pos : null);
+      const bytesRead = options.sync && st.isFile() ? readSync(fh.fd, buf, 0, max, pos) : (await fh.read(buf, 0, max, st.isFile() ? pos : null)).bytesRead;
       pos += bytesRead;
       if (bytesRead === 0) return null;
       lent.add(buf.buffer as ArrayBuffer);

@@ -11,7 +11,7 @@ import { FXP, OpenFlags, SFTP_LIMITS, SFTP_VERSION, STATUS_TEXT, SftpStatus } fr
 import * as ext from './extensions.ts';
 import { EXTENSIONS } from './extensions.ts';
 import { type FileSystem, type FsDirEntry, type FsDirectory, type FsFile, fsError, statusOf } from './filesystem.ts';
-import { PacketFramer } from './framing.ts';
+import { PacketFramer, PacketPool } from './framing.ts';
 import { OutQueue } from './outqueue.ts';
 import { type JobSpec, Scheduler } from './scheduler.ts';
 
@@ -63,6 +63,8 @@ const utf8 = new TextEncoder();
 
 export class SftpServer {
   private readonly framer: PacketFramer;
+  /** DATA replies are read into these; the binder hands them back once sent (recycle). */
+  private readonly dataPool: PacketPool;
   private readonly out: OutQueue;
   private readonly scheduler = new Scheduler();
   private readonly handles = new Map<string, HandleEntry>();
@@ -105,6 +107,7 @@ export class SftpServer {
     this.onInputConsumed = options.onInputConsumed;
     this.disposeFs = options.disposeFileSystem ?? true;
     this.framer = new PacketFramer(this.maxPacket, 'SFTP server');
+    this.dataPool = new PacketPool(13 + this.maxRead);
     this.out = new OutQueue(options.onTransmit);
   }
 
@@ -138,6 +141,14 @@ export class SftpServer {
     const b = this.out.poll();
     if (b && this.inputHead < this.input.length) queueMicrotask(() => this.safePump());
     return b;
+  }
+
+  /**
+   * Hands back a buffer pollTransmit() returned, once it has been sent and nothing refers to it, so
+   * a later DATA reply can be read into it. Optional; buffers that are not the server's are ignored.
+   */
+  recycle(buffer: Uint8Array): void {
+    if (buffer instanceof Uint8Array) this.dataPool.give(buffer);
   }
 
   /** Bytes waiting for pollTransmit(). */
@@ -442,7 +453,7 @@ export class SftpServer {
         const len = Math.min(m.length, this.maxRead);
         if (len > 0 && f.file.readInto) {
           // read straight into the DATA packet: one copy fewer on the download path
-          const packet = new Uint8Array(13 + len);
+          const packet = this.dataPool.take(13 + len);
           const n = await f.file.readInto(m.offset, packet.subarray(13));
           if (!Number.isInteger(n) || n < 0 || n > len) throw fsError(SftpStatus.FAILURE, 'backend read returned a bad length');
           if (n === 0) return { type: FXP.STATUS, id: m.id, code: SftpStatus.EOF, message: STATUS_TEXT[SftpStatus.EOF], language: '' };

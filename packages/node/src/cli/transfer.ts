@@ -5,7 +5,7 @@
 // a terminal (bytes, MiB/s, ETA), else one summary line, both on stderr (stdout may be the data:
 // `seashell get host:file -`). Exit status: 0 done, 1 the transfer failed, 2 usage, 255 the
 // connection or login failed (as ssh).
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isDirectory, isRegularFile, PARTIAL_SUFFIX, type GetSink, type SftpSession, type TransferProgress } from '@seashell/core';
@@ -176,16 +176,26 @@ function stdoutSink(): GetSink {
   };
 }
 
-/** A device or FIFO (e.g. /dev/null): written in place, no temporary name. */
+/**
+ * A device or FIFO (e.g. /dev/null): written in place, no temporary name. Character devices are
+ * written synchronously (they don't wait on a disk; a thread-pool round trip per chunk cost more
+ * than the write), FIFOs through the thread pool (a reader may be slow).
+ */
 class DeviceSink implements GetSink {
   readonly transient = true;
   private fh: FileHandle | undefined;
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly charDevice: boolean,
+  ) {}
   async begin(): Promise<void> {
     this.fh = await fsp.open(this.path, fsc.O_WRONLY);
   }
   async write(chunk: Uint8Array): Promise<void> {
-    for (let done = 0; done < chunk.length; ) done += (await this.fh!.write(chunk, done, chunk.length - done)).bytesWritten;
+    const fh = this.fh!;
+    for (let done = 0; done < chunk.length; ) {
+      done += this.charDevice ? writeSync(fh.fd, chunk, done, chunk.length - done) : (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
+    }
   }
   async commit(): Promise<void> {
     await this.fh?.close();
@@ -258,10 +268,10 @@ async function runGet(a: TransferArgs): Promise<number> {
       const tst = target === a.local ? st : await localStat(target);
       if (tst && !tst.isFile() && !tst.isDirectory()) {
         if (a.resume) throw new Error(`--resume needs a regular file, and ${target} is not one`);
-        sink = new DeviceSink(target);
+        sink = new DeviceSink(target, tst.isCharacterDevice());
       } else {
         if (tst?.isDirectory()) throw new Error(`${target} is a directory`);
-        sink = new NodeFileSink(target, (attrs.permissions ?? 0o644) & 0o777);
+        sink = new NodeFileSink(target, (attrs.permissions ?? 0o644) & 0o777, undefined, true);
       }
     }
     const progress = new Progress(remoteBase(remote));
@@ -306,7 +316,7 @@ async function runPut(a: TransferArgs): Promise<number> {
     }
     if (a.resume && !st.isFile()) throw new Error(`--resume needs a regular file, and ${a.local} is not one`);
     try {
-      const r = await s.put(() => nodeFileSource(local), remote, { ...opts, mode: st.mode & 0o777, onProgress: (p) => progress.update(p) });
+      const r = await s.put(() => nodeFileSource(local, { sync: true }), remote, { ...opts, mode: st.mode & 0o777, onProgress: (p) => progress.update(p) });
       progress.summary(`${a.local} -> ${remote}`, r.bytes, r.resumedFrom > 0 ? ` (resumed at ${r.resumedFrom})` : r.resumeRejected ? ' (the partial upload did not match: started over)' : '');
     } catch (e) {
       progress.abort();
