@@ -5,14 +5,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { ed25519Verifier, generateKey, signersFor, SshWriter } from '@seashell/core';
-import { sharedPath } from '../../../test-support/peers.ts';
+import { describeWithPeer, sharedPath } from '../../../test-support/peers.ts';
+
+const wycheproof = sharedPath('wycheproof');
+const WYCHEPROOF_HINT = 'needs ../shared/wycheproof beside the repository';
 import { nodeEd25519Verifier, nodeSigners, nodeX25519 } from '../src/node-curves.ts';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const load = (name: string) => JSON.parse(readFileSync(`${sharedPath('wycheproof')}/${name}`, 'utf8'));
 const blob = (type: string, body: Uint8Array) => new SshWriter().string(type).string(body).finish();
 
-describe('ssh-ed25519 verification: node:crypto agrees with @noble/curves on Wycheproof', () => {
+describeWithPeer('ssh-ed25519 verification: node:crypto agrees with @noble/curves on Wycheproof', !!wycheproof, WYCHEPROOF_HINT, () => {
   it('every ed25519_test.json vector gets the same decision (and valid ones verify)', () => {
     const data = load('ed25519_test.json');
     let n = 0;
@@ -41,7 +44,7 @@ describe('ssh-ed25519 verification: node:crypto agrees with @noble/curves on Wyc
   });
 });
 
-describe('X25519: node:crypto agrees with @noble/curves on Wycheproof', () => {
+describeWithPeer('X25519: node:crypto agrees with @noble/curves on Wycheproof', !!wycheproof, WYCHEPROOF_HINT, () => {
   it('every x25519_test.json vector: same shared secret, or both refuse', () => {
     const data = load('x25519_test.json');
     let n = 0;
