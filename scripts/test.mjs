@@ -24,8 +24,8 @@ for (const w of workspaces) {
 for (const d of reportDirs) rmSync(join(d, '.vitest-report.json'), { force: true });
 
 const turbo = join(root, 'node_modules/.bin/turbo');
-let status = run(turbo, ['run', 'build', '--output-logs=errors-only']);
-if (status === 0) status = run(turbo, ['run', 'test', '--concurrency=1', '--continue']);
+let status = run(turbo, ['run', 'build', '--output-logs=errors-only', '--env-mode=loose']);
+if (status === 0) status = run(turbo, ['run', 'test', '--concurrency=1', '--continue', '--env-mode=loose']);
 
 let passed = 0, failed = 0, skipped = 0;
 for (const d of reportDirs) {
