@@ -11,7 +11,11 @@ const readmePath = join(here, '..', 'README.md');
 const dir = join(here, 'results');
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
 // Rows carry either timings (nsPerOp; MiB/s when `bytes` is set) or plain `values` in `unit`.
-const fmtRate = (r, k) => (r.unit ? `${r.values[k].toFixed(r.values[k] < 10 ? 2 : 0)} ${r.unit}` : r.bytes ? `${r.mibs[k].toFixed(0)} MiB/s` : `${r.nsPerOp[k].toFixed(0)} ns`);
+const fmtRate = (r, k) => (r.unit ? `${r.values[k].toFixed(r.values[k] < 10 ? 2 : 0)} ${r.unit}` : r.bytes ? `${r.mibs[k].toFixed(0)} MiB/s` : fmtNs(r.nsPerOp[k]));
+/** ns below 10 µs, µs below 10 ms, ms above: per-packet and per-connection numbers both read plainly. */
+function fmtNs(ns) {
+  return ns < 1e4 ? `${ns.toFixed(0)} ns` : ns < 1e7 ? `${(ns / 1e3).toFixed(1)} µs` : `${(ns / 1e6).toFixed(1)} ms`;
+}
 const cell = (r) => r.values ?? r.nsPerOp;
 // A target is { vs, min } (seashell's ratio against vs) or { max } (seashell's own value), with an optional label.
 const targetText = (r, t) =>
