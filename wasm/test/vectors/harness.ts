@@ -1,48 +1,14 @@
-// Minimal runtime-agnostic check harness for known-answer vectors (Node, Deno, Bun).
+// The vector harness for Node, Deno and Bun: test-vectors/*.json read from disk. The checks and
+// hex helpers are in common.ts, shared with the browser page's harness.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeRun } from './common.ts';
+
+export { hex, toHex, equal, type VectorRun } from './common.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export interface VectorRun {
-  /** Records one check; name says which vector so a failure is findable. */
-  check(name: string, ok: boolean): void;
-  /** Reads test-vectors/<file> as JSON. */
-  json<T = unknown>(file: string): T;
-}
-
-export function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, '');
-  if (clean.length % 2) throw new Error(`odd-length hex: ${s.slice(0, 20)}…`);
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
-export function equal(a: Uint8Array | null | undefined, b: Uint8Array): boolean {
-  if (!a || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function newRun(): VectorRun & { passed: number; failures: string[] } {
-  const r = {
-    passed: 0,
-    failures: [] as string[],
-    check(name: string, ok: boolean) {
-      if (ok) r.passed++;
-      else r.failures.push(name);
-    },
-    json<T>(file: string): T {
-      return JSON.parse(readFileSync(join(repoRoot, 'test-vectors', file), 'utf8')) as T;
-    },
-  };
-  return r;
+export function newRun() {
+  return makeRun((file) => JSON.parse(readFileSync(join(repoRoot, 'test-vectors', file), 'utf8')));
 }
