@@ -27,7 +27,7 @@ import { AuthenticationError, ChannelOpenError, DisconnectReason, HostKeyMismatc
 import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
 import { SFTP_CHANNEL_MAX_PACKET, SFTP_CHANNEL_WINDOW, SftpSession, type SftpSessionOptions } from './sftp-channel.ts';
-import { ChannelPipe, type ChannelSink, type Listener, type NetFactory } from './forwarding.ts';
+import { ChannelPipe, type ChannelSink, type Listener, type NetFactory, type UnixListener } from './forwarding.ts';
 import { SshReader, SshWriter } from './wire/index.ts';
 import type { SshAgent } from './agent/protocol.ts';
 
@@ -158,11 +158,32 @@ export interface TcpChannel {
   close(): void;
 }
 
+/** What client.forwardLocal listens on and where it sends each connection. */
+export interface LocalForwardOptions {
+  /** Local address to listen on with bindPort (default 127.0.0.1). */
+  bindHost?: string;
+  /** Local port to listen on (0 picks a free one). Give this or bindPath. */
+  bindPort?: number;
+  /** A local unix socket to listen on instead of a port (ssh -L /path.sock:host:port); needs net.listenUnix. */
+  bindPath?: string;
+  /** With bindPath: remove an existing socket file there first (OpenSSH's StreamLocalBindUnlink); default: refuse. */
+  unlinkExisting?: boolean;
+  /** The target the server connects to: host and port (direct-tcpip)... */
+  host?: string;
+  port?: number;
+  /** ...or a unix socket on the server (direct-streamlocal@openssh.com; ssh -L PORT:/path.sock). */
+  socketPath?: string;
+}
+
 /** A running local forward (client.forwardLocal). */
 export interface LocalForward {
+  /** The address listened on ('' when listening on a unix socket). */
   readonly bindHost: string;
-  /** The port bound (useful when 0 was asked for). */
+  /** The port bound (useful when 0 was asked for); 0 when listening on a unix socket. */
   readonly bindPort: number;
+  /** The unix socket listened on, when bindPath was given. */
+  readonly bindPath?: string;
+  /** Stops listening (a unix socket file is removed); connections already forwarded stay open. */
   close(): void;
 }
 
@@ -173,6 +194,20 @@ export interface RemoteForward {
   readonly bindPort: number;
   /** Asks the server to stop listening (cancel-tcpip-forward). */
   close(): Promise<void>;
+}
+
+/** A running remote unix-socket forward (client.forwardRemoteUnix). */
+export interface RemoteUnixForward {
+  /** The socket path the server listens on. */
+  readonly socketPath: string;
+  /** Asks the server to stop listening and remove the socket (cancel-streamlocal-forward@openssh.com). */
+  close(): Promise<void>;
+}
+
+/** Where a forwarded-streamlocal@openssh.com connection came in (OpenSSH PROTOCOL §2.4). */
+export interface ForwardedUnixConnection {
+  /** The socket path the server listens on (as forwardRemoteUnix asked for it). */
+  readonly socketPath: string;
 }
 
 /** Where a forwarded-tcpip connection came in (RFC 4254 §7.2). */
@@ -197,6 +232,15 @@ export interface ExecProcess {
   signal(name: string): void;
   /** Closes the channel now. */
   close(): void;
+}
+
+/** The answer to a global request (client.request). */
+export interface GlobalRequestResult {
+  readonly success: boolean;
+  /** REQUEST_SUCCESS data (e.g. the port bound for tcpip-forward with port 0). */
+  readonly data: Uint8Array;
+  /** A DEBUG message the server sent just before answering: usually why it refused. */
+  readonly debug?: string;
 }
 
 /** A random source from Web Crypto. */
@@ -242,7 +286,10 @@ export class SshClient {
   private readonly sinks = new Map<Channel, ChannelSink>();
   private ended: Error | undefined;
   private resolveClosed!: () => void;
-  private readonly globalWaiters: ((r: { success: boolean; data: Uint8Array }) => void)[] = [];
+  private readonly globalWaiters: ((r: GlobalRequestResult) => void)[] = [];
+  /** The last DEBUG message since the previous global request answer (a server's reason for the next one). */
+  private pendingDebug: string | undefined;
+  private readonly remoteUnixForwards = new Map<string, { socketPath: string; onConnection: (c: ForwardedUnixConnection) => ByteStream | Promise<ByteStream> }>();
   private readonly remoteForwards = new Map<string, { bindHost: string; bindPort: number; onConnection: (c: ForwardedConnection) => ByteStream | Promise<ByteStream> }>();
   private keepaliveTimer: unknown;
   private keepaliveMissed = 0;
@@ -416,21 +463,96 @@ export class SshClient {
     this.driver.schedule();
   }
 
-  /** Listens locally (through options.net) and forwards each connection to host:port via the server (ssh -L). */
-  async forwardLocal(opts: { bindHost?: string; bindPort: number; host: string; port: number }): Promise<LocalForward> {
+  /**
+   * Listens locally (through options.net) and forwards each connection via the server (ssh -L):
+   * listens on bindHost:bindPort or on the unix socket bindPath, and has the server connect to
+   * host:port or to the unix socket socketPath (see LocalForwardOptions).
+   */
+  async forwardLocal(opts: LocalForwardOptions): Promise<LocalForward> {
     if (!this.net) throw new Error('forwardLocal needs a socket factory (options.net; @seashell/node supplies one)');
-    checkHostPort(opts.host, opts.port, 'forwardLocal');
+    if (!opts || typeof opts !== 'object') throw new TypeError('forwardLocal needs an options object');
+    if (opts.socketPath !== undefined || opts.bindPath !== undefined) return this.forwardLocalUnix(opts);
+    checkHostPort(opts.host!, opts.port!, 'forwardLocal');
     const bindHost = opts.bindHost ?? '127.0.0.1';
-    if (!Number.isInteger(opts.bindPort) || opts.bindPort < 0 || opts.bindPort > 65535) throw new RangeError(`forwardLocal: bindPort must be 0..65535, got ${opts.bindPort}`);
+    if (!Number.isInteger(opts.bindPort) || opts.bindPort! < 0 || opts.bindPort! > 65535) throw new RangeError(`forwardLocal: bindPort must be 0..65535, got ${opts.bindPort}`);
     if (this.ended) throw this.ended;
     let listener: Listener;
     try {
-      listener = await this.net.listen(bindHost, opts.bindPort, (stream, peer) => this.pipeTcp(stream, opts.host, opts.port, { host: peer.address, port: peer.port }));
+      listener = await this.net.listen(bindHost, opts.bindPort!, (stream, peer) => this.pipeTcp(stream, opts.host!, opts.port!, { host: peer.address, port: peer.port }));
     } catch (e) {
       throw new Error(`cannot listen on ${bindHost}:${opts.bindPort} for forwarding: ${(e as Error).message}`);
     }
     void this.closed.then(() => listener.close());
     return { bindHost, bindPort: listener.port, close: () => listener.close() };
+  }
+
+  /** forwardLocal with a unix socket on either end (bindPath here, socketPath on the server). */
+  private async forwardLocalUnix(opts: LocalForwardOptions): Promise<LocalForward> {
+    const net = this.net!;
+    const toPath = opts.socketPath;
+    if (toPath !== undefined) {
+      if (typeof toPath !== 'string' || toPath === '') throw new TypeError('forwardLocal: socketPath must be a non-empty string');
+      if (opts.host !== undefined || opts.port !== undefined) throw new TypeError('forwardLocal: give host and port, or socketPath, not both');
+    } else checkHostPort(opts.host!, opts.port!, 'forwardLocal');
+    const target = toPath ?? `${opts.host}:${opts.port}`;
+    const forward = (stream: ByteStream, origin: { host: string; port: number }) =>
+      toPath !== undefined ? this.pipeUnix(stream, toPath) : this.pipeTcp(stream, opts.host!, opts.port!, origin);
+    if (opts.bindPath === undefined) {
+      const bindHost = opts.bindHost ?? '127.0.0.1';
+      const bindPort = opts.bindPort;
+      if (!Number.isInteger(bindPort) || bindPort! < 0 || bindPort! > 65535) throw new RangeError(`forwardLocal: bindPort must be 0..65535, got ${bindPort}`);
+      if (this.ended) throw this.ended;
+      let listener: Listener;
+      try {
+        listener = await net.listen(bindHost, bindPort!, (stream, peer) => forward(stream, { host: peer.address, port: peer.port }));
+      } catch (e) {
+        throw new Error(`cannot listen on ${bindHost}:${bindPort} for forwarding to ${target}: ${(e as Error).message}`);
+      }
+      void this.closed.then(() => listener.close());
+      return { bindHost, bindPort: listener.port, close: () => listener.close() };
+    }
+    const bindPath = opts.bindPath;
+    if (typeof bindPath !== 'string' || bindPath === '') throw new TypeError('forwardLocal: bindPath must be a non-empty string');
+    if (opts.bindHost !== undefined || opts.bindPort !== undefined) throw new TypeError('forwardLocal: give bindHost/bindPort, or bindPath, not both');
+    if (!net.listenUnix) throw new Error('forwardLocal: listening on a unix socket needs net.listenUnix (@seashell/node supplies it)');
+    if (this.ended) throw this.ended;
+    let listener: UnixListener;
+    try {
+      listener = await net.listenUnix(bindPath, (stream) => forward(stream, { host: '127.0.0.1', port: 0 }), { unlinkExisting: opts.unlinkExisting === true });
+    } catch (e) {
+      throw new Error(`cannot listen on unix socket ${bindPath} for forwarding to ${target}: ${(e as Error).message}`);
+    }
+    void this.closed.then(() => listener.close());
+    return { bindHost: '', bindPort: 0, bindPath: listener.path, close: () => listener.close() };
+  }
+
+  /**
+   * Joins a byte stream to a new direct-streamlocal@openssh.com channel (OpenSSH PROTOCOL §2.4):
+   * the server connects to the unix socket at socketPath. onOpen hears the server's answer.
+   */
+  pipeUnix(stream: ByteStream, socketPath: string, onOpen?: (ok: boolean, reason?: string) => void): void {
+    if (typeof socketPath !== 'string' || socketPath === '') throw new TypeError('pipeUnix: socketPath must be a non-empty string');
+    if (this.ended) {
+      stream.destroy(this.ended);
+      return;
+    }
+    const data = new SshWriter().string(socketPath).string('').uint32(0).finish();
+    const ch = this.conn.openChannel({ type: 'direct-streamlocal@openssh.com', data });
+    const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+    this.sinks.set(ch, {
+      event: (ev) => {
+        if (ev.type === 'channelOpened') {
+          onOpen?.(true);
+          pipe.start();
+        } else {
+          if (ev.type === 'channelOpenFailed') onOpen?.(false, ev.description);
+          pipe.event(ev);
+        }
+      },
+      abort: (e) => pipe.abort(e),
+      drained: () => pipe.drained(),
+    });
+    this.driver.schedule();
   }
 
   /**
@@ -459,10 +581,47 @@ export class SshClient {
     };
   }
 
-  /** Sends a global request and waits for its answer. */
-  request(name: string, data?: Uint8Array): Promise<{ success: boolean; data: Uint8Array }> {
+  /**
+   * Asks the server to listen on a unix socket (ssh -R /path.sock:..., streamlocal-forward@openssh.com,
+   * OpenSSH PROTOCOL §2.4). Each connection to it arrives through onConnection, which returns
+   * the local byte stream to join it to (e.g. one opened with the adapter's connectStream or
+   * connectUnix). Rejects with ChannelOpenError when the server refuses, with the server's reason
+   * when it sent one (a DEBUG message). close() cancels: the server stops listening and removes
+   * the socket file (OpenSSH's sshd leaves the file; OpenSSH's StreamLocalBindUnlink on the
+   * server then lets a later forward reuse the path).
+   */
+  async forwardRemoteUnix(opts: { socketPath: string }, onConnection: (c: ForwardedUnixConnection) => ByteStream | Promise<ByteStream>): Promise<RemoteUnixForward> {
+    if (!opts || typeof opts !== 'object') throw new TypeError('forwardRemoteUnix needs an options object');
+    const socketPath = opts.socketPath;
+    if (typeof socketPath !== 'string' || socketPath === '' || socketPath.includes('\0')) throw new TypeError('forwardRemoteUnix: socketPath must be a non-empty string without NUL bytes');
+    if (typeof onConnection !== 'function') throw new TypeError('forwardRemoteUnix needs an onConnection function');
+    if (this.remoteUnixForwards.has(socketPath)) throw new Error(`forwardRemoteUnix: ${socketPath} is already forwarded on this connection`);
+    const body = () => new SshWriter().string(socketPath).finish();
+    const r = await this.request('streamlocal-forward@openssh.com', body());
+    if (!r.success) {
+      throw new ChannelOpenError(`the server refused to listen on unix socket ${socketPath}${r.debug ? `: ${r.debug}` : ' (remote unix socket forwarding refused)'}`, 1);
+    }
+    const entry = { socketPath, onConnection };
+    this.remoteUnixForwards.set(socketPath, entry);
+    return {
+      socketPath,
+      close: async () => {
+        if (this.remoteUnixForwards.get(socketPath) !== entry) return;
+        this.remoteUnixForwards.delete(socketPath);
+        if (!this.ended) await this.request('cancel-streamlocal-forward@openssh.com', body());
+      },
+    };
+  }
+
+  /**
+   * Sends a global request and waits for its answer. `debug` is the text of a DEBUG message the
+   * server sent just before answering (servers use it to say why they refused).
+   */
+  request(name: string, data?: Uint8Array): Promise<GlobalRequestResult> {
     if (this.ended) return Promise.reject(this.ended);
     return new Promise((resolve) => {
+      // a DEBUG that came while nothing was asked (e.g. during authentication) explains nothing here
+      if (this.globalWaiters.length === 0) this.pendingDebug = undefined;
       this.conn.globalRequest(name, data, true);
       this.globalWaiters.push(resolve);
       this.driver.schedule();
@@ -490,6 +649,49 @@ export class SshClient {
       this.keepaliveTimer = this.timers.setTimeout(tick, intervalMs);
     };
     this.keepaliveTimer = this.timers.setTimeout(tick, intervalMs);
+  }
+
+  /** forwarded-streamlocal@openssh.com: a connection to a socket forwardRemoteUnix asked for. */
+  private onForwardedUnixOpen(ch: Channel, data: Uint8Array): void {
+    let socketPath: string;
+    try {
+      const r = new SshReader(data);
+      socketPath = r.text('socket path');
+      if (r.remaining > 0) r.text('reserved');
+      r.end();
+    } catch {
+      ch.reject(1, 'malformed forwarded-streamlocal@openssh.com channel data');
+      this.driver.pump();
+      return;
+    }
+    const fwd = this.remoteUnixForwards.get(socketPath);
+    if (!fwd) {
+      ch.reject(1, `no forwarding was requested for unix socket ${socketPath.slice(0, 256)}`);
+      this.driver.pump();
+      return;
+    }
+    this.acceptWith(ch, () => fwd.onConnection({ socketPath }));
+  }
+
+  /** Accepts a channel the server opened once `open` yields the local stream to join it to; rejects it when that fails. */
+  private acceptWith(ch: Channel, open: () => ByteStream | Promise<ByteStream>): void {
+    Promise.resolve()
+      .then(open)
+      .then(
+        (stream) => {
+          if (ch.state !== 'pending' || this.ended) return stream.destroy();
+          const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
+          this.sinks.set(ch, pipe);
+          ch.accept();
+          pipe.start();
+          this.driver.pump();
+        },
+        (e: Error) => {
+          if (ch.state !== 'pending' || this.ended) return;
+          ch.reject(2, `cannot connect: ${e?.message ?? e}`);
+          this.driver.pump();
+        },
+      );
   }
 
   private onForwardedOpen(ch: Channel, info: { connectedAddress: string; connectedPort: number; originatorAddress: string; originatorPort: number }): void {
@@ -538,19 +740,27 @@ export class SshClient {
       this.ended = err;
       if (this.keepaliveTimer !== undefined) this.timers.clearTimeout(this.keepaliveTimer);
       for (const w of this.globalWaiters.splice(0)) w({ success: false, data: new Uint8Array(0) });
+      this.remoteUnixForwards.clear();
       for (const s of this.sinks.values()) s.abort(err);
       this.sinks.clear();
       this.resolveClosed();
       return;
     }
+    if (ev.type === 'debug') {
+      this.pendingDebug = ev.message;
+      return;
+    }
     if (ev.type === 'globalRequestResult') {
       this.keepaliveMissed = 0;
-      this.globalWaiters.shift()?.({ success: ev.success, data: ev.data });
+      const debug = this.pendingDebug;
+      this.pendingDebug = undefined;
+      this.globalWaiters.shift()?.({ success: ev.success, data: ev.data, ...(debug !== undefined ? { debug } : {}) });
       return;
     }
     if (ev.type === 'channelOpen') {
       if (ev.info.type === 'forwarded-tcpip' && 'connectedAddress' in ev.info) this.onForwardedOpen(ev.channel, ev.info);
       else if (ev.info.type === 'auth-agent@openssh.com') this.onAgentOpen(ev.channel);
+      else if (ev.info.type === 'forwarded-streamlocal@openssh.com' && 'data' in ev.info) this.onForwardedUnixOpen(ev.channel, ev.info.data);
       else ev.channel.reject(1, `${ev.info.type} channels are not accepted`);
       return;
     }
@@ -853,7 +1063,7 @@ function connectPrepared(options: ClientOptions, setup: ReturnType<typeof prepar
       keyboardInteractive: !!options.keyboardInteractive,
       algorithms,
       registry: options.registry,
-      channelTypes: ['forwarded-tcpip', 'auth-agent@openssh.com'],
+      channelTypes: ['forwarded-tcpip', 'auth-agent@openssh.com', 'forwarded-streamlocal@openssh.com'],
     },
     { random, now },
   );

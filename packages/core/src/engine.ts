@@ -252,6 +252,14 @@ export abstract class Connection {
     this.transport.sendIgnore(data);
   }
 
+  /**
+   * Sends a DEBUG message (RFC 4253 §11.3): the reason for a refused global request, which
+   * REQUEST_FAILURE has no field for (OpenSSH's ssh shows it with -v as "Remote: ...").
+   */
+  sendDebug(message: string, alwaysDisplay = false): void {
+    this.transport.sendDebug(message, alwaysDisplay);
+  }
+
   // ---------------------------------------------------------------- internals for the roles
 
   /** @internal */

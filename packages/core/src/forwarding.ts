@@ -1,7 +1,8 @@
-// TCP forwarding (RFC 4254 §7): the pipe that joins one channel to one ByteStream with
-// backpressure both ways, the socket factory an adapter supplies (core opens no sockets), and the
-// server's forwarding policy (default like OpenSSH with PermitOpen/GatewayPorts narrowed to
-// loopback: direct-tcpip only to loopback targets, tcpip-forward only on loopback addresses).
+// TCP forwarding (RFC 4254 §7) and unix-socket forwarding (OpenSSH PROTOCOL §2.4, streamlocal):
+// the pipe that joins one channel to one ByteStream with backpressure both ways, the socket
+// factory an adapter supplies (core opens no sockets), and the server's forwarding policy (default
+// like OpenSSH with PermitOpen/GatewayPorts narrowed to loopback: direct-tcpip only to loopback
+// targets, tcpip-forward only on loopback addresses; unix sockets only where the policy says).
 //
 // Flow control: bytes from the stream go into the channel until it reports backpressure, then the
 // stream is paused until the channel (or the connection's byte stream) drains. Bytes from the
@@ -24,6 +25,23 @@ export interface Listener {
   close(): void;
 }
 
+/** A listening unix socket made by NetFactory.listenUnix. */
+export interface UnixListener {
+  /** The socket's path. */
+  readonly path: string;
+  /** Stops listening and removes the socket file (connections already accepted stay open). */
+  close(): void;
+}
+
+/** Options of NetFactory.listenUnix. */
+export interface UnixListenOptions {
+  /**
+   * Remove an existing socket file at the path first (OpenSSH's StreamLocalBindUnlink). Default
+   * false: an existing path is refused.
+   */
+  unlinkExisting?: boolean;
+}
+
 /** Sockets for forwarding, supplied by the runtime adapter (Node: node:net). */
 export interface NetFactory {
   /** Opens a TCP connection; rejects with a message saying why (refused, unreachable, ...). */
@@ -32,6 +50,14 @@ export interface NetFactory {
   listen(host: string, port: number, onStream: (stream: ByteStream, peer: StreamPeer) => void): Promise<Listener>;
   /** Connects to a unix socket (direct-streamlocal@openssh.com). Optional. */
   connectUnix?(path: string): Promise<ByteStream>;
+  /**
+   * Listens on a unix socket at `path` (streamlocal-forward@openssh.com on the server; a local
+   * unix-socket forward on the client). The socket is accessible to its owner only (OpenSSH's
+   * StreamLocalBindMask 0177); an existing path is refused unless options.unlinkExisting; each
+   * accepted connection arrives paused (data flows after start()). Rejects with a message saying
+   * why (exists, permission denied, path too long, ...). Optional.
+   */
+  listenUnix?(path: string, onStream: (stream: ByteStream) => void, options?: UnixListenOptions): Promise<UnixListener>;
   /**
    * Server side of agent forwarding: a private local socket (Node: a unix socket in a 0700
    * directory) whose connections are relayed to the client's agent. Optional.
@@ -62,6 +88,28 @@ export interface ForwardingPolicy {
   unix?: boolean | ((target: { path: string; username: string }) => boolean);
   /** tcpip-forward (ssh -R): may the user listen on bindHost:bindPort? Default: loopback addresses only. */
   remote?: boolean | ((bind: { host: string; port: number; username: string }) => boolean);
+  /**
+   * streamlocal-forward@openssh.com (ssh -R /path.sock:...): may the user make the server listen on
+   * a unix socket at this path? Default: no. The path is passed as the client sent it (it may be
+   * relative or contain ".."): a function should compare whole, normalized paths.
+   */
+  remoteUnix?: boolean | ((bind: { path: string; username: string }) => boolean);
+  /**
+   * For remoteUnix: remove an existing socket file at the path before listening, like OpenSSH's
+   * StreamLocalBindUnlink (default false: a path that exists is refused).
+   */
+  streamLocalBindUnlink?: boolean;
+}
+
+/** Applies a unix-socket rule (policy.unix or policy.remoteUnix, default deny); a throwing function denies. */
+export function unixAllowed(rule: boolean | ((req: { path: string; username: string }) => boolean) | undefined, req: { path: string; username: string }): boolean {
+  if (rule === true) return true;
+  if (typeof rule !== 'function') return false;
+  try {
+    return rule(req) === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Applies a policy; returns undefined when allowed or the reason it is refused. */

@@ -31,9 +31,9 @@ export * from './stream.ts';
 // The promise API (client.ts, server.ts) on the engine and a ByteStream
 export { connect, SshClient, webRandom, signersFor, loadPrivateKey } from './client.ts';
 export type { ClientOptions, HostKeyInfo, ExecResult, ExecOptions, ExecProcess, StrictHostKeyChecking, PromptHandler } from './client.ts';
-export type { PtyOptions, ShellOptions, ShellProcess, TcpChannel, LocalForward, RemoteForward, ForwardedConnection } from './client.ts';
-export { ChannelPipe, isLoopbackHost, checkForward } from './forwarding.ts';
-export type { NetFactory, Listener, StreamPeer, ForwardingPolicy, ChannelSink } from './forwarding.ts';
+export type { PtyOptions, ShellOptions, ShellProcess, TcpChannel, LocalForward, LocalForwardOptions, RemoteForward, RemoteUnixForward, ForwardedConnection, ForwardedUnixConnection, GlobalRequestResult } from './client.ts';
+export { ChannelPipe, isLoopbackHost, checkForward, unixAllowed } from './forwarding.ts';
+export type { NetFactory, Listener, UnixListener, UnixListenOptions, StreamPeer, ForwardingPolicy, ChannelSink } from './forwarding.ts';
 export { AgentClient, AgentMsg, AgentSignFlags, signFlags, AGENT_MAX_MESSAGE } from './agent/protocol.ts';
 export type { SshAgent, AgentIdentity } from './agent/protocol.ts';
 export { createServer, SshServer, ServerConnectionHandle } from './server.ts';

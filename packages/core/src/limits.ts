@@ -121,3 +121,9 @@ export const MAX_PENDING_REQUESTS = 256;
 
 /** Environment variables a server accepts per session (each is a separate CHANNEL_REQUEST). */
 export const MAX_ENV_VARS = 256;
+
+/**
+ * Remote forwards (tcpip-forward and streamlocal-forward@openssh.com together) a server keeps
+ * per connection: each is a listening socket and a file descriptor the client makes us hold.
+ */
+export const MAX_REMOTE_FORWARDS = 64;

@@ -15,8 +15,9 @@ import { Driver, globalTimers, type Timers } from './driver.ts';
 import type { ByteStream } from './stream.ts';
 import { SftpServerBinding, type SftpFileSystemSource } from './sftp-channel.ts';
 import type { SftpServerOptions } from './sftp/server.ts';
-import { ChannelPipe, checkForward, type ChannelSink, type ForwardingPolicy, type Listener, type NetFactory } from './forwarding.ts';
+import { ChannelPipe, checkForward, unixAllowed, type ChannelSink, type ForwardingPolicy, type Listener, type NetFactory, type UnixListener } from './forwarding.ts';
 import { SshReader, SshWriter } from './wire/index.ts';
+import { MAX_REMOTE_FORWARDS } from './limits.ts';
 
 /** A user key the client offered or signed with. */
 export interface UserKey {
@@ -58,7 +59,10 @@ export interface ServerOptions {
   onShell?: (shell: ServerExec) => void;
   /** Grant pty-req requests (default true). Say false where no pseudo-terminal can be made. */
   pty?: boolean;
-  /** What clients may forward (default: direct-tcpip to loopback targets, tcpip-forward on loopback). */
+  /**
+   * What clients may forward (default: direct-tcpip to loopback targets, tcpip-forward on
+   * loopback, no unix sockets either way: see forwarding.unix and forwarding.remoteUnix).
+   */
   forwarding?: ForwardingPolicy;
   /**
    * Per-login restrictions, asked once after authentication (e.g. from authorized_keys options
@@ -166,6 +170,7 @@ export interface ServerExec {
 
 const STARTUPS_DEFAULT = { start: 10, rate: 30, full: 100 };
 
+
 /** Accepts connections on ByteStreams; the adapter supplies listening (see @seashell/node createServer). */
 export class SshServer {
   private readonly hostKeys: HostKeySigner[];
@@ -267,6 +272,8 @@ export class ServerConnectionHandle {
   private readonly ptys = new Map<Channel, PtyInfo>();
   private readonly pipes = new Map<Channel, ChannelSink>();
   private readonly listeners = new Map<string, Promise<Listener | undefined>>();
+  /** streamlocal-forward@openssh.com listeners by socket path. */
+  private readonly unixListeners = new Map<string, Promise<UnixListener | undefined>>();
   private agentListener: Promise<{ path: string; close(): void } | undefined> | undefined;
   private limits: { pty?: boolean; portForwarding?: boolean; agentForwarding?: boolean } = {};
   private authed = false;
@@ -298,7 +305,7 @@ export class ServerConnectionHandle {
         registry: o.registry,
         moduli: o.moduli,
         channelTypes: ['session', 'direct-tcpip', 'direct-streamlocal@openssh.com'],
-        globalRequests: ['tcpip-forward', 'cancel-tcpip-forward'],
+        globalRequests: ['tcpip-forward', 'cancel-tcpip-forward', 'streamlocal-forward@openssh.com', 'cancel-streamlocal-forward@openssh.com'],
       },
       { random, now },
     );
@@ -367,6 +374,8 @@ export class ServerConnectionHandle {
         this.pipes.clear();
         for (const l of this.listeners.values()) void l.then((x) => x?.close());
         this.listeners.clear();
+        for (const l of this.unixListeners.values()) void l.then((x) => x?.close());
+        this.unixListeners.clear();
         void this.agentListener?.then((x) => x?.close());
         if (!this.done) {
           this.done = true;
@@ -634,6 +643,7 @@ export class ServerConnectionHandle {
 
   /** tcpip-forward / cancel-tcpip-forward (RFC 4254 §7.1); others were already refused by the engine. */
   private onGlobalRequest(ev: Extract<ConnectionEvent, { type: 'globalRequest' }>): void {
+    if (ev.name === 'streamlocal-forward@openssh.com' || ev.name === 'cancel-streamlocal-forward@openssh.com') return this.streamlocalForward(ev);
     const o = this.server.options;
     const answer = (ok: boolean, data?: Uint8Array) => {
       if (ev.wantReply && !this.conn.closed) this.conn.replyGlobalRequest(ev.id, ok, data);
@@ -661,7 +671,7 @@ export class ServerConnectionHandle {
     const bindHost = address === '' || address === 'localhost' ? '127.0.0.1' : address;
     const refused =
       !o.net || this.limits.portForwarding === false ? 'remote forwarding is not available' : checkForward(o.forwarding, 'remote', { host: address, port, username: this.conn.username ?? '' });
-    if (refused || this.listeners.has(key) || this.listeners.size >= 64) {
+    if (refused || this.listeners.has(key) || this.listeners.size + this.unixListeners.size >= MAX_REMOTE_FORWARDS) {
       return answer(false);
     }
     const listening = o.net!
@@ -698,6 +708,88 @@ export class ServerConnectionHandle {
         w.uint32(l.port);
         answer(true, w.finish());
       } else answer(true);
+    });
+  }
+
+  /**
+   * streamlocal-forward@openssh.com / cancel-streamlocal-forward@openssh.com (OpenSSH PROTOCOL
+   * §2.4): listen on a unix socket through net.listenUnix when forwarding.remoteUnix allows the
+   * path, and open a forwarded-streamlocal@openssh.com channel per connection. A refusal is a
+   * REQUEST_FAILURE preceded by a DEBUG message with the reason (the failure has no field for
+   * one). The socket file goes away on cancel and when the connection ends.
+   */
+  private streamlocalForward(ev: Extract<ConnectionEvent, { type: 'globalRequest' }>): void {
+    const o = this.server.options;
+    const answer = (ok: boolean, why?: string) => {
+      if (this.conn.closed) return;
+      if (!ok && why) this.conn.sendDebug(why.slice(0, 512));
+      if (ev.wantReply) this.conn.replyGlobalRequest(ev.id, ok);
+      this.driver.pump();
+    };
+    let path: string;
+    try {
+      const r = new SshReader(ev.data);
+      path = r.text('socket path');
+      r.end();
+    } catch {
+      return answer(false, `malformed ${ev.name} request`);
+    }
+    if (path === '' || path.includes('\0')) return answer(false, 'the socket path is empty or contains a NUL byte');
+    const shown = JSON.stringify(path.slice(0, 256));
+    if (ev.name === 'cancel-streamlocal-forward@openssh.com') {
+      const l = this.unixListeners.get(path);
+      if (!l) return answer(false, `no unix socket forwarding on ${shown} to cancel`);
+      this.unixListeners.delete(path);
+      void l.then((x) => x?.close());
+      return answer(true);
+    }
+    const refused = !o.net?.listenUnix
+      ? 'remote unix socket forwarding is not available on this server'
+      : this.limits.portForwarding === false
+        ? 'port forwarding is disabled for this login'
+        : !unixAllowed(o.forwarding?.remoteUnix, { path, username: this.conn.username ?? '' })
+          ? `listening on unix socket ${shown} is not permitted`
+          : this.unixListeners.has(path)
+            ? `unix socket ${shown} is already forwarded on this connection`
+            : this.listeners.size + this.unixListeners.size >= MAX_REMOTE_FORWARDS
+              ? `too many remote forwards (limit ${MAX_REMOTE_FORWARDS})`
+              : undefined;
+    if (refused) return answer(false, refused);
+    let failure = '';
+    const listening = o
+      .net!.listenUnix!(
+        path,
+        (stream) => {
+          if (this.conn.closed) return stream.destroy();
+          let ch: Channel;
+          try {
+            ch = this.conn.openChannel({ type: 'forwarded-streamlocal@openssh.com', data: new SshWriter().string(path).string('').finish() });
+          } catch {
+            return stream.destroy();
+          }
+          this.pipes.set(ch, new OpenThenPipe(new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked)));
+          this.driver.pump();
+        },
+        { unlinkExisting: o.forwarding?.streamLocalBindUnlink === true },
+      )
+      .then(
+        (l) => l,
+        (e: Error) => {
+          failure = e?.message ?? String(e);
+          return undefined;
+        },
+      );
+    this.unixListeners.set(path, listening);
+    void listening.then((l) => {
+      if (!l) {
+        if (this.unixListeners.get(path) === listening) this.unixListeners.delete(path);
+        return answer(false, `cannot listen on unix socket ${shown}: ${failure}`);
+      }
+      if (this.conn.closed || this.unixListeners.get(path) !== listening) {
+        l.close();
+        return;
+      }
+      answer(true);
     });
   }
 

@@ -1,11 +1,13 @@
 // The socket factory @seashell/core's forwarding uses (NetFactory, packages/core/src/forwarding.ts),
-// on node:net: outgoing TCP connections for direct-tcpip targets and listeners for -L / -R.
+// on node:net: outgoing TCP connections for direct-tcpip targets and listeners for -L / -R (unix
+// sockets for the streamlocal forms live in unix-socket.ts).
 // Sockets allow half-close so an EOF in one direction does not cut the other.
 import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 import { socketStream } from './tcp.ts';
-import { listenAgentSocket, connectUnix } from './agent.ts';
+import { listenAgentSocket } from './agent.ts';
+import { listenUnix, connectUnixSocket } from './unix-socket.ts';
 
 /**
  * Bytes a forwarding socket buffers before write() reports backpressure. Node's 16 KiB default
@@ -62,4 +64,10 @@ export function listenStreams(host: string, port: number, onStream: (s: ByteStre
 }
 
 /** node:net as a NetFactory. */
-export const nodeNet: NetFactory = { connect: (h, p) => connectStream(h, p), listen: listenStreams, listenAgent: listenAgentSocket, connectUnix: (p) => connectUnix(p) };
+export const nodeNet: NetFactory = {
+  connect: (h, p) => connectStream(h, p),
+  listen: listenStreams,
+  listenAgent: listenAgentSocket,
+  connectUnix: (p) => connectUnixSocket(p),
+  listenUnix,
+};

@@ -300,6 +300,11 @@ export class Transport {
     this.send(Ignore.encode({ data }));
   }
 
+  /** Sends a DEBUG message (RFC 4253 §11.3), e.g. the reason for a refusal that has no field for one. */
+  sendDebug(message: string, alwaysDisplay = false): void {
+    this.send(Debug.encode({ alwaysDisplay, message, language: '' }));
+  }
+
   // ---------------------------------------------------------------- disconnect
 
   /** Sends DISCONNECT and ends the connection (once). */

@@ -69,6 +69,8 @@ export interface ConnectionConfig {
   knownHostsFile: string;
   algorithms: Partial<AlgorithmLists>;
   connectTimeoutMs?: number;
+  /** -o StreamLocalBindUnlink=yes: a local unix socket forward (ssh -L /path.sock:...) replaces a stale socket file. */
+  streamLocalBindUnlink: boolean;
   quiet: boolean;
   /** The parsed command line (for commands that add options, like ssh). */
   parsed: Parsed;
@@ -101,7 +103,7 @@ export function connectionConfig(p: Parsed, dest: string, command: string): Conn
     if (key === 'identityfile') identities.push(m[2]);
     else o[key] = m[2];
   }
-  const known = ['stricthostkeychecking', 'userknownhostsfile', 'port', 'user', 'connecttimeout', 'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'batchmode'];
+  const known = ['stricthostkeychecking', 'userknownhostsfile', 'port', 'user', 'connecttimeout', 'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'batchmode', 'streamlocalbindunlink'];
   for (const k of Object.keys(o)) if (!known.includes(k)) throw new UsageError(`-o ${k}: option not supported by seashell ${command}`);
 
   let user = str(p, 'login') ?? o.user;
@@ -131,6 +133,9 @@ export function connectionConfig(p: Parsed, dest: string, command: string): Conn
   if (kex) algorithms.kex = parseList(kex, '--kex');
   if (hka) algorithms.hostKey = parseList(hka, '--host-key-algorithms');
 
+  const unlinkText = (o.streamlocalbindunlink ?? 'no').toLowerCase();
+  if (unlinkText !== 'yes' && unlinkText !== 'no') throw new UsageError(`StreamLocalBindUnlink must be yes or no, got "${o.streamlocalbindunlink}"`);
+
   let connectTimeoutMs: number | undefined;
   if (o.connecttimeout !== undefined) {
     if (!/^\d+$/.test(o.connecttimeout) || +o.connecttimeout < 1) throw new UsageError(`ConnectTimeout must be a number of seconds, got "${o.connecttimeout}"`);
@@ -146,6 +151,7 @@ export function connectionConfig(p: Parsed, dest: string, command: string): Conn
     knownHostsFile: expandHome(o.userknownhostsfile ?? sshPath('known_hosts')),
     algorithms,
     connectTimeoutMs,
+    streamLocalBindUnlink: unlinkText === 'yes',
     quiet: flag(p, 'quiet'),
     parsed: p,
   };

@@ -1,12 +1,14 @@
 // `seashell ssh`: an interactive client like OpenSSH's ssh. A login shell (or a command) on a
 // remote pseudo-terminal with the local TERM and size, the local terminal in raw mode, window
 // changes sent on SIGWINCH, `~.` after a newline disconnects; the exit code is the remote one
-// (255 when the connection fails). Port forwarding: -L, -R, -D (SOCKS4a/5); a forward that cannot
-// be set up is an error (exit 255), as with ssh -o ExitOnForwardFailure=yes. -A forwards the agent.
+// (255 when the connection fails). Port forwarding: -L, -R (TCP ports or unix sockets at either
+// end, OpenSSH PROTOCOL §2.4), -D (SOCKS4a/5); a forward that cannot be set up is an error
+// (exit 255), as with ssh -o ExitOnForwardFailure=yes. -A forwards the agent.
 import type { SshClient, ExecProcess, ShellProcess, SshAgent } from '@seashell/core';
 import { KeyFileError, isWrongPassphrase } from '@seashell/core';
 import { connect } from '../index.ts';
 import { connectStream } from '../forward.ts';
+import { connectUnixSocket } from '../unix-socket.ts';
 import { startSocksProxy } from '../socks.ts';
 import { agentFromEnv, enableAgentForwarding } from '../agent.ts';
 import type { Command } from './command.ts';
@@ -16,6 +18,7 @@ import { loadIdentities, parseExecArgs, type ExecConfig } from './exec.ts';
 const usage = `usage: seashell ssh [-p PORT] [-i KEY]... [-l USER] [-o OPTION=VALUE]... [-c CIPHERS] [-m MACS]
                     [--kex KEXES] [--host-key-algorithms ALGS] [-t|-T] [-N] [-A]
                     [-L [BIND:]PORT:HOST:HOSTPORT]... [-R [BIND:]PORT:HOST:HOSTPORT]... [-D [BIND:]PORT]...
+                    (-L / -R also take unix socket paths in place of either end, see below)
                     [user@]host [command...]
 
 Logs in to host: an interactive shell on a remote terminal, or runs command. Exits with the
@@ -26,7 +29,12 @@ remote exit status (255 when the connection or a forward fails).
   -N                  no shell or command: only forward ports
   -A                  forward the ssh-agent (SSH_AUTH_SOCK) to the server
   -L [BIND:]PORT:HOST:HOSTPORT   listen on BIND:PORT here (default 127.0.0.1); connect to HOST:HOSTPORT from the server
+  -L [BIND:]PORT:/REMOTE.SOCK    ... connect to the unix socket /REMOTE.SOCK on the server
+  -L /LOCAL.SOCK:HOST:HOSTPORT   listen on the unix socket /LOCAL.SOCK here instead (also /LOCAL.SOCK:/REMOTE.SOCK)
   -R [BIND:]PORT:HOST:HOSTPORT   the server listens on BIND:PORT (default localhost); connections come to HOST:HOSTPORT from here
+  -R [BIND:]PORT:/LOCAL.SOCK     ... connections come to the unix socket /LOCAL.SOCK here
+  -R /REMOTE.SOCK:HOST:HOSTPORT  the server listens on the unix socket /REMOTE.SOCK instead (also /REMOTE.SOCK:/LOCAL.SOCK)
+  -o StreamLocalBindUnlink=yes   replace a stale socket file where -L listens on a unix socket (default: refuse)
   -D [BIND:]PORT      a SOCKS4a/SOCKS5 proxy here; connections go out from the server
   (and every option of seashell exec; see seashell exec --help)
 
@@ -62,8 +70,27 @@ function expandFlags(argv: string[]): string[] {
   return out;
 }
 
-/** -L / -R: [bind:]port:host:hostport, with [v6] brackets allowed. */
-export function parseForward(v: string, what: '-L' | '-R'): { bindHost?: string; bindPort: number; host: string; port: number } {
+/**
+ * One -L / -R spec. The listening side (here for -L, on the server for -R) is bindHost:bindPort
+ * or the unix socket bindPath; the target (on the server for -L, here for -R) is host:port or the
+ * unix socket path.
+ */
+export interface ForwardSpec {
+  bindHost?: string;
+  bindPort?: number;
+  bindPath?: string;
+  host?: string;
+  port?: number;
+  path?: string;
+}
+
+/**
+ * -L / -R as OpenSSH takes them: [bind:]port:host:hostport, [bind:]port:/socket,
+ * /socket:host:hostport or /socket:/socket, with [v6] brackets allowed. A field with a '/' is a
+ * unix socket path (so a path cannot contain ':').
+ */
+export function parseForward(v: string, what: '-L' | '-R'): ForwardSpec {
+  const forms = `[BIND:]PORT:HOST:HOSTPORT, [BIND:]PORT:${what === '-L' ? '/REMOTE.SOCK' : '/LOCAL.SOCK'}, ${what === '-L' ? '/LOCAL.SOCK' : '/REMOTE.SOCK'}:HOST:HOSTPORT or /SOCKET:/SOCKET`;
   const parts: string[] = [];
   const re = /\[([^\]]*)\]|([^:]+)|(?<=:)(?=:)|^(?=:)/g;
   for (const m of v.matchAll(re)) parts.push(m[1] ?? m[2] ?? '');
@@ -71,9 +98,38 @@ export function parseForward(v: string, what: '-L' | '-R'): { bindHost?: string;
     if (!/^\d{1,5}$/.test(s) || +s > 65535) throw new UsageError(`${what} ${v}: ${name} must be a number 0..65535`);
     return +s;
   };
-  if (parts.length === 3) return { bindPort: port(parts[0], 'port'), host: parts[1], port: port(parts[2], 'host port') };
-  if (parts.length === 4) return { bindHost: parts[0] || undefined, bindPort: port(parts[1], 'port'), host: parts[2], port: port(parts[3], 'host port') };
-  throw new UsageError(`${what} wants [BIND:]PORT:HOST:HOSTPORT, got "${v}"`);
+  const isPath = (s: string) => s.includes('/');
+  const where = (side: 'listen' | 'target') => ((side === 'listen') === (what === '-L') ? 'local' : 'remote');
+  if (parts.some((p, i) => isPath(p) && !(i === 0 || i === parts.length - 1))) {
+    throw new UsageError(`${what} ${v}: a unix socket path may only come first (the ${where('listen')} socket) or last (the ${where('target')} socket), and cannot contain ':'`);
+  }
+  const first = parts[0] ?? '';
+  const last = parts[parts.length - 1] ?? '';
+  if (isPath(first)) {
+    const bindPath = first;
+    if (parts.length === 2 && isPath(last)) return { bindPath, path: last };
+    if (parts.length === 3) return { bindPath, host: nonEmpty(parts[1], 'host'), port: port(parts[2], 'host port') };
+    throw new UsageError(`${what} ${v}: after the ${where('listen')} socket ${bindPath} comes HOST:HOSTPORT or a ${where('target')} /SOCKET (a socket takes no bind address)`);
+  }
+  if (isPath(last)) {
+    if (parts.length === 2) return { bindPort: port(parts[0], 'port'), path: last };
+    if (parts.length === 3) return { bindHost: parts[0] || undefined, bindPort: port(parts[1], 'port'), path: last };
+    throw new UsageError(`${what} wants ${forms}, got "${v}"`);
+  }
+  if (parts.length === 3) return { bindPort: port(parts[0], 'port'), host: nonEmpty(parts[1], 'host'), port: port(parts[2], 'host port') };
+  if (parts.length === 4) return { bindHost: parts[0] || undefined, bindPort: port(parts[1], 'port'), host: nonEmpty(parts[2], 'host'), port: port(parts[3], 'host port') };
+  throw new UsageError(`${what} wants ${forms}, got "${v}"`);
+
+  function nonEmpty(s: string, name: string): string {
+    if (s === '') throw new UsageError(`${what} ${v}: the ${name} is empty`);
+    return s;
+  }
+}
+
+/** A spec as the user would write it, for messages. */
+function showForward(f: ForwardSpec, defaultBind: string): string {
+  const bind = f.bindPath ?? `${f.bindHost ?? defaultBind}:${f.bindPort}`;
+  return `${bind}:${f.path ?? `${f.host}:${f.port}`}`;
 }
 
 /** -D: [bind:]port. */
@@ -116,8 +172,8 @@ export const ssh: Command = {
 };
 
 interface SshFlags {
-  local: ReturnType<typeof parseForward>[];
-  remote: ReturnType<typeof parseForward>[];
+  local: ForwardSpec[];
+  remote: ForwardSpec[];
   dynamic: ReturnType<typeof parseDynamic>[];
   ttyCount: number;
   noTty: boolean;
@@ -146,7 +202,7 @@ async function runSsh(cfg: ExecConfig, f: SshFlags): Promise<number> {
   }
   const closers: (() => void)[] = [];
   try {
-    await setUpForwards(client, f, closers);
+    await setUpForwards(client, f, closers, cfg.streamLocalBindUnlink);
     if (f.agentForward) {
       const sock = process.env.SSH_AUTH_SOCK;
       if (!sock) process.stderr.write('seashell: -A: SSH_AUTH_SOCK is not set; no agent to forward\n');
@@ -195,22 +251,30 @@ async function usableAgent(quiet: boolean): Promise<SshAgent | null> {
   }
 }
 
-async function setUpForwards(client: SshClient, f: SshFlags, closers: (() => void)[]): Promise<void> {
+async function setUpForwards(client: SshClient, f: SshFlags, closers: (() => void)[], unlinkExisting: boolean): Promise<void> {
   for (const l of f.local) {
     try {
-      const fwd = await client.forwardLocal({ bindHost: l.bindHost ?? '127.0.0.1', bindPort: l.bindPort, host: l.host, port: l.port });
+      const listen = l.bindPath !== undefined ? { bindPath: l.bindPath, unlinkExisting } : { bindHost: l.bindHost ?? '127.0.0.1', bindPort: l.bindPort };
+      const target = l.path !== undefined ? { socketPath: l.path } : { host: l.host, port: l.port };
+      const fwd = await client.forwardLocal({ ...listen, ...target });
       closers.push(() => fwd.close());
     } catch (e) {
-      throw new Error(`-L ${l.bindHost ?? '127.0.0.1'}:${l.bindPort}:${l.host}:${l.port}: ${(e as Error).message}`);
+      throw new Error(`-L ${showForward(l, '127.0.0.1')}: ${(e as Error).message}`);
     }
   }
   for (const r of f.remote) {
     try {
-      const fwd = await client.forwardRemote({ bindHost: r.bindHost ?? 'localhost', bindPort: r.bindPort }, () => connectStream(r.host, r.port));
-      if (r.bindPort === 0) process.stderr.write(`Allocated port ${fwd.bindPort} for remote forward to ${r.host}:${r.port}\n`);
+      const open = () => (r.path !== undefined ? connectUnixSocket(r.path) : connectStream(r.host!, r.port!));
+      if (r.bindPath !== undefined) {
+        const fwd = await client.forwardRemoteUnix({ socketPath: r.bindPath }, open);
+        closers.push(() => void fwd.close().catch(() => {}));
+        continue;
+      }
+      const fwd = await client.forwardRemote({ bindHost: r.bindHost ?? 'localhost', bindPort: r.bindPort! }, open);
+      if (r.bindPort === 0) process.stderr.write(`Allocated port ${fwd.bindPort} for remote forward to ${r.path ?? `${r.host}:${r.port}`}\n`);
       closers.push(() => void fwd.close().catch(() => {}));
     } catch (e) {
-      throw new Error(`-R ${r.bindHost ?? 'localhost'}:${r.bindPort}:${r.host}:${r.port}: ${(e as Error).message}`);
+      throw new Error(`-R ${showForward(r, 'localhost')}: ${(e as Error).message}`);
     }
   }
   for (const d of f.dynamic) {
