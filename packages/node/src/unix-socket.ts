@@ -9,7 +9,8 @@
 // the usual umask 022 nobody else can connect during that moment either, since connecting
 // needs write permission on the socket file); close() removes the socket file.
 import { connect as netConnect, createServer, type Socket } from 'node:net';
-import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ByteStream, UnixListener, UnixListenOptions } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 import { socketStream } from './tcp.ts';
@@ -48,7 +49,16 @@ export async function listenUnix(path: string, onStream: (s: ByteStream) => void
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: SOCKET_HIGH_WATER }, (socket: Socket) => onStream(socketStream(socket)));
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      reject(new Error(e.code === 'EADDRINUSE' ? `${path} already exists` : e.code === 'EACCES' ? `permission denied creating ${path}` : e.message));
+      // libuv reports a missing directory as EACCES: say which it was
+      const why =
+        e.code === 'EADDRINUSE'
+          ? `${path} already exists`
+          : e.code === 'EACCES' && !existsSync(dirname(path))
+            ? `no such directory: ${dirname(path)}`
+            : e.code === 'EACCES'
+              ? `permission denied creating ${path}`
+              : e.message;
+      reject(new Error(why));
     };
     server.once('error', onError);
     server.listen(path, () => {
