@@ -39,10 +39,13 @@ export async function startUnixPayloadServer(path: string, size: number): Promis
   };
 }
 
-/** GET /data through the unix socket at `path`; resolves with the byte count and sha256 of the body. */
+/**
+ * GET /data through the unix socket at `path` on a fresh connection (no keep-alive agent, so each
+ * call really goes through the socket); resolves with the byte count and sha256 of the body.
+ */
 export function downloadUnix(path: string, timeoutMs = 60_000): Promise<{ bytes: number; sha256: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: path, path: '/data', timeout: timeoutMs }, (res) => {
+    const req = request({ socketPath: path, path: '/data', timeout: timeoutMs, agent: false }, (res) => {
       const h = createHash('sha256');
       let bytes = 0;
       res.on('data', (d: Buffer) => {
