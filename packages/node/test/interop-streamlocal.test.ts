@@ -2,16 +2,17 @@
 // `ssh -R /path.sock:host:port` into our server (refused by default with the reason in ssh -v's
 // "Remote:" line, then 64 MiB through the socket with equal SHA-256, and the socket file gone when
 // ssh leaves); our client's forwardRemoteUnix into sshd; and `seashell ssh -L PORT:/path.sock`,
-// `-L /path.sock:HOST:PORT` and `-R /path.sock:HOST:PORT` into sshd. Temp directories only.
+// `-L /path.sock:HOST:PORT` and `-R /path.sock:HOST:PORT` into sshd; `seashell serve
+// --permit-listen-unix DIR/* --stream-local-bind-unlink` for ssh -R. Temp directories only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { parsePublicKeyLine } from '@seashell/core';
 import { connect, connectStream, createServer, type NodeSshServer, type SshClient } from '../src/index.ts';
 import { describeWithSshd, harnessKeys, tempDir, sshArgs, run, SSH, startSshd, freePort, waitForPort, type Sshd } from '../../../test-support/sshd.ts';
-import { CLI, cliBuilt, seashell } from '../../../test-support/cli.ts';
+import { CLI, cliBuilt, seashell, startServe, type Serve } from '../../../test-support/cli.ts';
 import { background, download, startPayloadServer, type PayloadServer } from '../../../test-support/tunnel.ts';
 import { downloadUnix, startUnixPayloadServer, waitForGone, waitForSocket, type UnixPayloadServer } from '../../../test-support/unix-socket.ts';
 
@@ -172,5 +173,58 @@ describeWithSshd('unix-socket forwarding into OpenSSH sshd', () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/-L \/tmp\/x\.sock:80: after the local socket/);
     });
+  });
+});
+
+describeWithSshd('seashell serve --permit-listen-unix with OpenSSH ssh -R /path.sock', () => {
+  let keys: ReturnType<typeof harnessKeys>;
+  let serve: Serve;
+  let knownHosts: string;
+  let http: PayloadServer;
+  const dir = tempDir('seashell-serve-sl-');
+  const socks = join(dir, 'socks');
+  const user = userInfo().username;
+
+  beforeAll(async () => {
+    if (!cliBuilt) return;
+    keys = harnessKeys();
+    mkdirSync(socks);
+    const ak = join(dir, 'authorized_keys');
+    writeFileSync(ak, `${keys.clientKeys.ed25519.publicLine}\n`);
+    serve = await startServe([
+      '--listen', '127.0.0.1:0', '--host-key', keys.hostKeys[0].path, '--authorized-keys', ak, '--root', dir, '--state-dir', join(dir, 'state'),
+      '--permit-listen-unix', `${socks}/*`, '--stream-local-bind-unlink',
+    ]);
+    knownHosts = join(dir, 'kh');
+    writeFileSync(knownHosts, `[127.0.0.1]:${serve.port} ${keys.hostKeys[0].publicLine.split(' ').slice(0, 2).join(' ')}\n`);
+    http = await startPayloadServer(8 << 20);
+  });
+  afterAll(async () => {
+    await serve?.stop();
+    await http?.close();
+  });
+
+  const args = (extra: string[]) => [...sshArgs({ port: serve.port, knownHostsFile: knownHosts }, keys.clientKeys.ed25519.path, extra), '-l', user, '127.0.0.1'];
+
+  it.runIf(cliBuilt)('a socket in the permitted directory replaces a stale one and carries a download; others are refused', async () => {
+    const path = join(socks, 'app.sock');
+    const s = createNetServer().listen(`${path}.live`);
+    await new Promise((r) => s.once('listening', r));
+    renameSync(`${path}.live`, path);
+    await new Promise((r) => s.close(r));
+    const ssh = background(SSH!, args(['-N', '-o', 'ExitOnForwardFailure=yes', '-R', `${path}:127.0.0.1:${http.port}`]));
+    try {
+      await waitForSocket(path, 15_000, () => ssh.child.exitCode === null);
+      expect(await downloadUnix(path)).toEqual({ bytes: 8 << 20, sha256: http.sha256 });
+    } finally {
+      await ssh.stop();
+    }
+    await waitForGone(path, 10_000);
+    for (const bad of [join(dir, 'outside.sock'), `${socks}/../escape.sock`, join(socks, 'deeper', 'x.sock')]) {
+      const r = await run(SSH!, args(['-v', '-N', '-o', 'ExitOnForwardFailure=yes', '-R', `${bad}:127.0.0.1:${http.port}`]), { timeoutMs: 30_000 });
+      expect(r.code, bad).not.toBe(0);
+      expect(r.stderr).toMatch(/Remote: listening on unix socket .* is not permitted/);
+    }
+    expect(existsSync(join(dir, 'outside.sock')) || existsSync(join(dir, 'escape.sock'))).toBe(false);
   });
 });
