@@ -6,6 +6,13 @@
 // terminal's foreground process group. Where no `script` exists the shell runs over pipes (and
 // the server refuses pty-req up front so the client is told). Argument vectors only: the client's
 // command reaches the shell through an environment variable, never pasted into a line of ours.
+//
+// Exit status on a pty: `script` reports a command killed by signal N as exit code 128+N, which
+// cannot be told apart from `exit 128+N`. Where perl is installed (perl-base is Essential on
+// Debian), a few lines of it sit between script and the command, wait for it like a shell waits
+// for a foreground job (own process group, made the terminal's foreground group, so Ctrl-C and
+// our signals reach the command and not the waiter) and write the real wait status to fd 3, a
+// pipe back to us that the command itself never inherits; the client then gets exit-signal.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -30,6 +37,51 @@ export function ptyAvailable(): string | null {
 }
 
 const SIGNALS = new Set(Object.keys(osConstants.signals).map((s) => s.slice(3)));
+/** Signal number -> name without "SIG" (this platform's numbering, as the waiter reports it). */
+const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n]) => [n as number, name.slice(3)]));
+
+const PERL_CANDIDATES = ['/usr/bin/perl', '/bin/perl'];
+let perlPath: string | null | undefined;
+
+/** A perl that runs, else null (checked once): the waiter that reports a pty command's wait status. */
+export function waiterAvailable(): string | null {
+  if (perlPath !== undefined) return perlPath;
+  perlPath = null;
+  for (const p of PERL_CANDIDATES) {
+    const r = spawnSync(p, ['-MPOSIX', '-e', 'exit 0'], { timeout: 5_000, stdio: 'ignore' });
+    if (r.status === 0) {
+      perlPath = p;
+      break;
+    }
+  }
+  return perlPath;
+}
+
+/**
+ * The waiter (perl, run as `perl -e WAITER -- argv...`): runs argv in its own process group as the
+ * terminal's foreground job, ignores the terminal's job-control signals itself, passes HUP and
+ * TERM on, and writes "exit N" or "signal N CORE" to fd 3 (closed in the command). Without fd 3
+ * it just execs argv.
+ */
+const WAITER = `use strict; use POSIX ();
+my @job = qw(INT QUIT TSTP TTIN TTOU);
+open(my $st, '>&=', 3) or exec { $ARGV[0] } @ARGV;
+$SIG{$_} = 'IGNORE' for @job;
+my $pid = fork;
+if (!defined $pid) { close $st; exec { $ARGV[0] } @ARGV; exit 127 }
+if ($pid == 0) {
+  POSIX::setpgid(0, 0); POSIX::tcsetpgrp(0, $$);
+  $SIG{$_} = 'DEFAULT' for @job;
+  POSIX::close(3);
+  exec { $ARGV[0] } @ARGV; print STDERR "seashell: cannot run $ARGV[0]: $!\n"; POSIX::_exit(127);
+}
+POSIX::setpgid($pid, $pid); POSIX::tcsetpgrp(0, $pid);
+$SIG{$_} = sub { kill $_[0], $pid } for qw(HUP TERM);
+my $r; do { $r = waitpid($pid, 0) } while ($r == -1 && $!{EINTR});
+my $w = $?;
+if ($w & 127) { print $st 'signal ', $w & 127, ' ', ($w & 128 ? 1 : 0), "\n"; close $st; exit 128 + ($w & 127) }
+print $st 'exit ', $w >> 8, "\n"; close $st; exit($w >> 8);
+`;
 
 export interface ShellSpawnOptions {
   cwd: string;
@@ -84,19 +136,37 @@ export function runShell(exec: ServerExec, opts: ShellSpawnOptions): void {
   const env: Record<string, string> = { ...opts.env, SHELL: shell };
   const script = exec.pty ? ptyAvailable() : null;
   let child: ChildProcess;
+  /** What the waiter reported on fd 3 ("exit N" / "signal N CORE"), if it ran. */
+  let waitStatus = '';
   if (exec.pty && script) {
     env.TERM = exec.pty.term || 'dumb';
     const rows = clampSize(exec.pty.rows || 24);
     const cols = clampSize(exec.pty.cols || 80);
     // The line script hands to $SHELL -c is ours alone: two integers and fixed words. The
     // client's command travels in SEASHELL_COMMAND and is unset before it runs.
+    // With the waiter: its path (one of PERL_CANDIDATES, our constant) and code (in an
+    // environment variable, unset before anything else runs) go in front of the command.
     let line = `stty rows ${rows} cols ${cols} 2>/dev/null; `;
-    if (exec.kind === 'shell') line += 'unset SEASHELL_COMMAND; exec "$SHELL" -l';
+    const perl = waiterAvailable();
+    let run = 'exec';
+    if (perl) {
+      env.SEASHELL_WAITER = WAITER;
+      line += 'w=$SEASHELL_WAITER; unset SEASHELL_WAITER; ';
+      run = `exec ${perl} -e "$w" --`;
+    }
+    if (exec.kind === 'shell') line += `unset SEASHELL_COMMAND; ${run} "$SHELL" -l`;
     else {
       env.SEASHELL_COMMAND = exec.command;
-      line += 'c=$SEASHELL_COMMAND; unset SEASHELL_COMMAND; exec "$SHELL" -c "$c"';
+      line += `c=$SEASHELL_COMMAND; unset SEASHELL_COMMAND; ${run} "$SHELL" -c "$c"`;
     }
-    child = spawn(script, ['-qfec', line, '/dev/null'], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(script, ['-qfec', line, '/dev/null'], { cwd: opts.cwd, env, stdio: perl ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
+    const status = child.stdio[3] as NodeJS.ReadableStream | undefined;
+    if (status) {
+      status.on('data', (d: Buffer) => {
+        if (waitStatus.length < 64) waitStatus += d.toString('latin1');
+      });
+      status.on('error', () => {});
+    }
   } else if (exec.kind === 'shell') {
     child = spawn(shell, [], { cwd: opts.cwd, env, argv0: `-${basename(shell)}`, stdio: ['pipe', 'pipe', 'pipe'] });
   } else {
@@ -185,6 +255,12 @@ export function runShell(exec: ServerExec, opts: ShellSpawnOptions): void {
     if (exited) return;
     exited = true;
     if (signal) exec.exitSignal(signal.replace(/^SIG/, ''), false);
-    else exec.exit(code ?? 0);
+    else {
+      // the waiter's report is the command's real wait status (script turns a signal into 128+N)
+      const m = /^signal (\d+) ([01])\n$/.exec(waitStatus);
+      const name = m ? SIGNAL_NAMES.get(Number(m[1])) : undefined;
+      if (name && code === 128 + Number(m![1])) exec.exitSignal(name, m![2] === '1');
+      else exec.exit(code ?? 0);
+    }
   });
 }
