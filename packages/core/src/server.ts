@@ -170,7 +170,6 @@ export interface ServerExec {
 
 const STARTUPS_DEFAULT = { start: 10, rate: 30, full: 100 };
 
-
 /** Accepts connections on ByteStreams; the adapter supplies listening (see @seashell/node createServer). */
 export class SshServer {
   private readonly hostKeys: HostKeySigner[];
@@ -699,8 +698,9 @@ export class ServerConnectionHandle {
         return answer(false);
       }
       if (this.conn.closed || this.listeners.get(key) !== listening) {
+        // cancelled while binding: still answer, or every later reply would wait behind this one
         l.close();
-        return;
+        return answer(false);
       }
       boundPort = l.port;
       if (port === 0) {
@@ -786,13 +786,13 @@ export class ServerConnectionHandle {
         return answer(false, `cannot listen on unix socket ${shown}: ${failure}`);
       }
       if (this.conn.closed || this.unixListeners.get(path) !== listening) {
+        // cancelled while binding: still answer, or every later reply would wait behind this one
         l.close();
-        return;
+        return answer(false, `the forward on ${shown} was cancelled before it was listening`);
       }
       answer(true);
     });
   }
-
 }
 
 /** A pipe on a channel we opened: data flows once the peer confirms it. */

@@ -201,6 +201,28 @@ describe('streamlocal-forward@openssh.com (client.forwardRemoteUnix)', () => {
     await client.close();
   });
 
+  it('a cancel that overtakes a forward still being set up answers both, in order, and later requests still get answers', async () => {
+    const net = new FakeUnixNet();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const listen = net.listenUnix.bind(net);
+    net.listenUnix = async (path, onStream, options) => {
+      if (path === '/tmp/slow.sock') await gate;
+      return listen(path, onStream, options);
+    };
+    const { client } = await setup({ net, forwarding: { remoteUnix: true } });
+    const slow = client.forwardRemoteUnix({ socketPath: '/tmp/slow.sock' }, () => byteStreamPair()[0]).catch((e: Error) => e);
+    const cancel = client.request('cancel-streamlocal-forward@openssh.com', new Uint8Array([0, 0, 0, 14, ...enc.encode('/tmp/slow.sock')]));
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    expect(((await slow) as Error).message).toMatch(/cancelled before it was listening/);
+    expect((await cancel).success).toBe(true);
+    expect(net.files.has('/tmp/slow.sock')).toBe(false);
+    const next = await client.forwardRemoteUnix({ socketPath: '/tmp/next.sock' }, () => byteStreamPair()[0]);
+    expect(next.socketPath).toBe('/tmp/next.sock');
+    await client.close();
+  });
+
   it('a disconnect removes every socket the connection listened on', async () => {
     const net = new FakeUnixNet();
     const { client, closed } = await setup({ net, forwarding: { remoteUnix: true } });
