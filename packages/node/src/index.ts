@@ -23,7 +23,7 @@ import { nodeNet, SOCKET_HIGH_WATER } from './forward.ts';
 
 export { nodeNet, connectStream, listenStreams } from './forward.ts';
 export { listenUnix, connectUnixSocket } from './unix-socket.ts';
-export { runShell, ptyAvailable } from './pty.ts';
+export { runShell, ptyAvailable, waiterAvailable } from './pty.ts';
 export { agentAt, agentFromEnv, enableAgentForwarding, connectUnix, listenAgentSocket } from './agent.ts';
 export { startSocksProxy } from './socks.ts';
 import { agentAt } from './agent.ts';
