@@ -258,6 +258,28 @@ describe('streamlocal-forward@openssh.com (client.forwardRemoteUnix)', () => {
     await expect(client.forwardRemoteUnix({ socketPath: '/x' }, undefined as never)).rejects.toThrow(/onConnection/);
     await client.close();
   });
+
+  it('the server refuses malformed requests with the reason and stays up', async () => {
+    const net = new FakeUnixNet();
+    const { client } = await setup({ net, forwarding: { remoteUnix: true } });
+    const str = (t: string) => { const b = enc.encode(t); return [0, 0, 0, b.length, ...b]; };
+    const cases: [Uint8Array, RegExp][] = [
+      [new Uint8Array([0, 0, 0, 9, 1]), /malformed streamlocal-forward@openssh\.com/],
+      [new Uint8Array([...str('/tmp/a.sock'), 0, 0, 0, 0]), /malformed/],
+      [new Uint8Array(str('')), /empty or contains a NUL/],
+      [new Uint8Array(str('/tmp/a\0.sock')), /empty or contains a NUL/],
+    ];
+    for (const [data, re] of cases) {
+      const r = await client.request('streamlocal-forward@openssh.com', data);
+      expect(r.success).toBe(false);
+      expect(r.debug).toMatch(re);
+    }
+    expect(net.files.size).toBe(0);
+    const ok = await client.request('streamlocal-forward@openssh.com', new Uint8Array(str('/tmp/fine.sock')));
+    expect(ok).toMatchObject({ success: true });
+    expect(ok.debug).toBeUndefined();
+    await client.close();
+  });
 });
 
 describe('forwardLocal with unix sockets', () => {
