@@ -123,12 +123,15 @@ describeWithSshd('unix-socket forwarding into OpenSSH sshd', () => {
     const base = () => ['-p', String(sshd.port), '-i', sshd.clientKeys.ed25519.path, '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`];
     const dest = () => `${sshd.user}@127.0.0.1`;
 
-    it('-L PORT:/remote.sock: 64 MiB from a unix-socket HTTP server behind sshd, sha256 equal', async () => {
+    it('-L PORT:/remote.sock: 64 MiB from a unix-socket HTTP server behind sshd, sha256 equal; -R PORT:/local.sock too', async () => {
       const l = await freePort();
-      const fwd = background(process.execPath, [CLI, 'ssh', ...base(), '-N', '-L', `${l}:${unixHttp.path}`, dest()], env);
+      const r = await freePort();
+      const fwd = background(process.execPath, [CLI, 'ssh', ...base(), '-N', '-L', `${l}:${unixHttp.path}`, '-R', `127.0.0.1:${r}:${unixHttp.path}`, dest()], env);
       try {
         await waitForPort(l, 15_000, '127.0.0.1', () => fwd.child.exitCode === null);
+        await waitForPort(r, 15_000, '127.0.0.1', () => fwd.child.exitCode === null);
         expect(await download(l)).toEqual({ bytes: BIG, sha256: unixHttp.sha256 });
+        expect(await download(r)).toEqual({ bytes: BIG, sha256: unixHttp.sha256 });
       } finally {
         await fwd.stop();
       }
