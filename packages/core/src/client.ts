@@ -586,9 +586,9 @@ export class SshClient {
    * OpenSSH PROTOCOL §2.4). Each connection to it arrives through onConnection, which returns
    * the local byte stream to join it to (e.g. one opened with the adapter's connectStream or
    * connectUnix). Rejects with ChannelOpenError when the server refuses, with the server's reason
-   * when it sent one (a DEBUG message). close() cancels: the server stops listening and removes
-   * the socket file (OpenSSH's sshd leaves the file; OpenSSH's StreamLocalBindUnlink on the
-   * server then lets a later forward reuse the path).
+   * when it sent one (a DEBUG message). close() cancels: the server stops listening (ours removes
+   * the socket file; OpenSSH's sshd leaves it behind, and its StreamLocalBindUnlink lets a later
+   * forward reuse the path).
    */
   async forwardRemoteUnix(opts: { socketPath: string }, onConnection: (c: ForwardedUnixConnection) => ByteStream | Promise<ByteStream>): Promise<RemoteUnixForward> {
     if (!opts || typeof opts !== 'object') throw new TypeError('forwardRemoteUnix needs an options object');
@@ -597,12 +597,21 @@ export class SshClient {
     if (typeof onConnection !== 'function') throw new TypeError('forwardRemoteUnix needs an onConnection function');
     if (this.remoteUnixForwards.has(socketPath)) throw new Error(`forwardRemoteUnix: ${socketPath} is already forwarded on this connection`);
     const body = () => new SshWriter().string(socketPath).finish();
-    const r = await this.request('streamlocal-forward@openssh.com', body());
-    if (!r.success) {
-      throw new ChannelOpenError(`the server refused to listen on unix socket ${socketPath}${r.debug ? `: ${r.debug}` : ' (remote unix socket forwarding refused)'}`, 1);
-    }
+    // Registered before asking: the server may open the first channel in the same read as its
+    // REQUEST_SUCCESS, before this function resumes.
     const entry = { socketPath, onConnection };
     this.remoteUnixForwards.set(socketPath, entry);
+    let r: GlobalRequestResult;
+    try {
+      r = await this.request('streamlocal-forward@openssh.com', body());
+    } catch (e) {
+      if (this.remoteUnixForwards.get(socketPath) === entry) this.remoteUnixForwards.delete(socketPath);
+      throw e;
+    }
+    if (!r.success) {
+      if (this.remoteUnixForwards.get(socketPath) === entry) this.remoteUnixForwards.delete(socketPath);
+      throw new ChannelOpenError(`the server refused to listen on unix socket ${socketPath}${r.debug ? `: ${r.debug}` : ' (remote unix socket forwarding refused)'}`, 1);
+    }
     return {
       socketPath,
       close: async () => {

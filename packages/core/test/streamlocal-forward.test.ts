@@ -223,6 +223,25 @@ describe('streamlocal-forward@openssh.com (client.forwardRemoteUnix)', () => {
     await client.close();
   });
 
+  it('a connection that reaches the socket before the client has the answer is still forwarded', async () => {
+    const net = new FakeUnixNet();
+    const listen = net.listenUnix.bind(net);
+    let early: Promise<string> | undefined;
+    net.listenUnix = async (path, onStream, options) => {
+      const l = await listen(path, onStream, options);
+      early = roundTrip(net.dial(path), 'early bird'); // the server opens its channel before REQUEST_SUCCESS goes out
+      return l;
+    };
+    const { client } = await setup({ net, forwarding: { remoteUnix: true } });
+    await client.forwardRemoteUnix({ socketPath: '/tmp/race.sock' }, () => {
+      const [x, y] = byteStreamPair();
+      upperEcho(y);
+      return x;
+    });
+    expect(await early).toBe('EARLY BIRD');
+    await client.close();
+  });
+
   it('a disconnect removes every socket the connection listened on', async () => {
     const net = new FakeUnixNet();
     const { client, closed } = await setup({ net, forwarding: { remoteUnix: true } });
