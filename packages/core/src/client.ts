@@ -564,12 +564,17 @@ export class SshClient {
     const bindHost = opts.bindHost ?? 'localhost';
     if (!Number.isInteger(opts.bindPort) || opts.bindPort < 0 || opts.bindPort > 65535) throw new RangeError(`forwardRemote: bindPort must be 0..65535, got ${opts.bindPort}`);
     if (typeof onConnection !== 'function') throw new TypeError('forwardRemote needs an onConnection function');
-    const r = await this.request('tcpip-forward', new SshWriter().string(bindHost).uint32(opts.bindPort).finish());
-    if (!r.success) throw new ChannelOpenError(`the server refused to listen on ${bindHost}:${opts.bindPort} (remote port forwarding refused)`, 1);
-    let bindPort = opts.bindPort;
-    if (bindPort === 0 && r.data.length >= 4) bindPort = new SshReader(r.data).uint32();
-    const entry = { bindHost, bindPort, onConnection };
-    this.remoteForwards.set(`${bindHost}:${bindPort}`, entry);
+    const entry = { bindHost, bindPort: opts.bindPort, onConnection };
+    // Registered while the answer is being processed, not after this function resumes: the
+    // server may open the first forwarded-tcpip channel in the same read as its REQUEST_SUCCESS
+    // (and with bindPort 0 the port is known only from that answer).
+    const r = await this.request('tcpip-forward', new SshWriter().string(bindHost).uint32(opts.bindPort).finish(), (answer) => {
+      if (!answer.success) return;
+      if (entry.bindPort === 0 && answer.data.length >= 4) entry.bindPort = new SshReader(answer.data).uint32();
+      this.remoteForwards.set(`${bindHost}:${entry.bindPort}`, entry);
+    });
+    if (!r.success) throw new ChannelOpenError(`the server refused to listen on ${bindHost}:${opts.bindPort}${r.debug ? `: ${r.debug}` : ' (remote port forwarding refused)'}`, 1);
+    const bindPort = entry.bindPort;
     return {
       bindHost,
       bindPort,
@@ -626,9 +631,12 @@ export class SshClient {
    * Sends a global request and waits for its answer. `debug` is the text of a DEBUG message the
    * server sent just before answering (servers use it to say why they refused).
    */
-  request(name: string, data?: Uint8Array): Promise<GlobalRequestResult> {
+  request(name: string, data?: Uint8Array, onAnswer?: (r: GlobalRequestResult) => void): Promise<GlobalRequestResult> {
     if (this.ended) return Promise.reject(this.ended);
-    return new Promise((resolve) => {
+    return new Promise((settle) => {
+      // onAnswer runs synchronously while the answer is processed, before any later message of
+      // the same read (a channel the request made possible may follow it at once)
+      const resolve = onAnswer ? (r: GlobalRequestResult) => { try { onAnswer(r); } finally { settle(r); } } : settle;
       // a DEBUG that came while nothing was asked (e.g. during authentication) explains nothing here
       if (this.globalWaiters.length === 0) this.pendingDebug = undefined;
       this.conn.globalRequest(name, data, true);
