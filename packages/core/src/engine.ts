@@ -85,7 +85,7 @@ export abstract class Connection {
   private negotiated: Negotiated | null = null;
   private disconnectedFlag = false;
 
-  protected constructor(role: Role, config: CommonConfig, env: Environment, extra: { hostKeys?: ConstructorParameters<typeof Transport>[0]['hostKeys']; serverSigAlgs?: readonly string[] }) {
+  protected constructor(role: Role, config: CommonConfig, env: Environment, extra: { hostKeys?: ConstructorParameters<typeof Transport>[0]['hostKeys']; serverSigAlgs?: readonly string[]; kexinitHoldMs?: number }) {
     checkEnv(env);
     if (!config || typeof config !== 'object') throw new TypeError('config must be an object');
     checkInt('channelWindow', config.channelWindow, 1, MAX_WINDOW);
@@ -117,6 +117,7 @@ export abstract class Connection {
         identification: makeIdentification(config.software ?? `Seashell_${VERSION}`),
         hostKeys: extra.hostKeys,
         serverSigAlgs: extra.serverSigAlgs,
+        kexinitHoldMs: extra.kexinitHoldMs,
         random: env.random,
         now: env.now,
         rekeyBytes: config.rekeyBytes,
