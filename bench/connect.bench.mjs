@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import ssh2 from 'ssh2';
 import { connect as seashellConnect } from '@seashell/node';
 import { benchKeys, startSshd, startSeashellServe, processCpuMs } from './lib/servers.mjs';
@@ -37,6 +39,10 @@ const median = (xs) => {
 };
 const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;
 const rate = (ns) => 1e9 / ns;
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection now (V8's gc(), made available without a command-line flag). */
+const gc = runInNewContext('gc');
 
 const keys = benchKeys();
 const hostBlob = parsePublicKeyBlob(keys.host.publicLine);
@@ -121,9 +127,13 @@ async function interleave(sides, label, serverPids = {}) {
     const order = r % 2 ? Object.keys(sides).reverse() : Object.keys(sides);
     for (const name of order) {
       const pid = serverPids[name];
+      // Collect garbage at both ends of a side's window, so each side's CPU includes collecting
+      // its own garbage and none of the side before it (@noble's BigInt 'portable' runs make a lot).
+      gc();
       const c0 = process.cpuUsage();
       const s0 = pid ? processCpuMs(pid) : undefined;
       for (let i = 0; i < count; i++) samples[name].push(await sides[name]());
+      gc();
       const c1 = process.cpuUsage(c0);
       await new Promise((res) => setTimeout(res, 150)); // let the server reap its children
       const s1 = pid ? processCpuMs(pid) : undefined;

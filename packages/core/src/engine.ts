@@ -3,7 +3,8 @@
 // own. Nothing blocks and nothing awaits; calls only queue work.
 //
 // Driving it (an adapter's whole job):
-//   1. Construct with { random, now }. The identification line and first KEXINIT are queued.
+//   1. Construct with { random, now }. The identification line and first KEXINIT are queued
+//      (a server may hold its KEXINIT until the client's arrives or its timer fires: step 4).
 //   2. Whenever the socket delivers bytes: conn.receive(bytes). Never throws for peer input.
 //   3. After receive() and after any call into the engine: drain conn.pollTransmit() until it
 //      returns undefined and write the chunks as one batch; then handle conn.pollEvent() until

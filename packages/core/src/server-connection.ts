@@ -39,7 +39,7 @@ export class ServerConnection extends Connection {
   private readonly graceDeadline: number;
   private authedUser: string | null = null;
 
-  /** Creates the server side and queues its identification and first KEXINIT. */
+  /** Creates the server side and queues its identification (and, unless kexinitHoldMs holds it, its first KEXINIT). */
   constructor(config: ServerConfig, env: Environment) {
     if (!config || !Array.isArray(config.hostKeys) || config.hostKeys.length === 0) {
       throw new TypeError('ServerConnection needs config.hostKeys: at least one HostKeySigner');
