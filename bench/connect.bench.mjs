@@ -12,6 +12,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import ssh2 from 'ssh2';
 import { connect as seashellConnect } from '@seashell/node';
 import { benchKeys, startSshd, startSeashellServe, processCpuMs } from './lib/servers.mjs';
@@ -36,6 +39,10 @@ const median = (xs) => {
 };
 const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;
 const rate = (ns) => 1e9 / ns;
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection now (V8's gc(), made available without a command-line flag). */
+const gc = runInNewContext('gc');
 
 const keys = benchKeys();
 const hostBlob = parsePublicKeyBlob(keys.host.publicLine);
@@ -120,9 +127,13 @@ async function interleave(sides, label, serverPids = {}) {
     const order = r % 2 ? Object.keys(sides).reverse() : Object.keys(sides);
     for (const name of order) {
       const pid = serverPids[name];
+      // Collect garbage at both ends of a side's window, so each side's CPU includes collecting
+      // its own garbage and none of the side before it (@noble's BigInt 'portable' runs make a lot).
+      gc();
       const c0 = process.cpuUsage();
       const s0 = pid ? processCpuMs(pid) : undefined;
       for (let i = 0; i < count; i++) samples[name].push(await sides[name]());
+      gc();
       const c1 = process.cpuUsage(c0);
       await new Promise((res) => setTimeout(res, 150)); // let the server reap its children
       const s1 = pid ? processCpuMs(pid) : undefined;
@@ -130,6 +141,7 @@ async function interleave(sides, label, serverPids = {}) {
       if (s0 !== undefined && s1 !== undefined) cpu[name].server += s1 - s0;
       cpu[name].n += count;
     }
+    load.push(loadavg()[0]);
     process.stdout.write(`  ${label}: round ${r + 1}/${rounds}\r`);
   }
   process.stdout.write('\n');
@@ -139,6 +151,8 @@ async function interleave(sides, label, serverPids = {}) {
 
 const results = [];
 const notes = [];
+/** 1-minute load average after each round: wall times on a busy machine stretch, CPU times do not. */
+const load = [];
 const started = Date.now();
 const sshd = await startSshd(keys);
 let serve;
@@ -211,6 +225,12 @@ try {
 }
 
 notes.push(`Medians of ${rounds} interleaved rounds x ${count} sequential connections per side (after ${warmup} warm-up connections each); times in ns per connection.`);
+notes.push('The ssh2 client runs with its defaults (Nagle on), and sshd runs exec sessions with Nagle on: both servers and clients have to answer each other\'s flights promptly or wait for a delayed ACK (about 40 ms on Linux).');
+if (load.length) {
+  const avg = load.reduce((a, b) => a + b, 0) / load.length;
+  notes.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, shared; 1-minute load average ${avg.toFixed(1)} on average over the rounds (${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}).`);
+  console.log(`load average over the rounds: ${avg.toFixed(1)} (${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)})`);
+}
 mkdirSync(join(here, 'results'), { recursive: true });
 const out = {
   title: 'Connections (loopback, sequential)',

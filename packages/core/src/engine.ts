@@ -3,7 +3,8 @@
 // own. Nothing blocks and nothing awaits; calls only queue work.
 //
 // Driving it (an adapter's whole job):
-//   1. Construct with { random, now }. The identification line and first KEXINIT are queued.
+//   1. Construct with { random, now }. The identification line and first KEXINIT are queued
+//      (a server may hold its KEXINIT until the client's arrives or its timer fires: step 4).
 //   2. Whenever the socket delivers bytes: conn.receive(bytes). Never throws for peer input.
 //   3. After receive() and after any call into the engine: drain conn.pollTransmit() until it
 //      returns undefined and write the chunks as one batch; then handle conn.pollEvent() until
@@ -84,9 +85,13 @@ export abstract class Connection {
   private eventHead = 0;
   private negotiated: Negotiated | null = null;
   private disconnectedFlag = false;
+  private readonly role: Role;
+  /** receive() met a DEBUG or a no-reply global request (see receive). */
+  private unansweredSeen = false;
 
-  protected constructor(role: Role, config: CommonConfig, env: Environment, extra: { hostKeys?: ConstructorParameters<typeof Transport>[0]['hostKeys']; serverSigAlgs?: readonly string[] }) {
+  protected constructor(role: Role, config: CommonConfig, env: Environment, extra: { hostKeys?: ConstructorParameters<typeof Transport>[0]['hostKeys']; serverSigAlgs?: readonly string[]; kexinitHoldMs?: number }) {
     checkEnv(env);
+    this.role = role;
     if (!config || typeof config !== 'object') throw new TypeError('config must be an object');
     checkInt('channelWindow', config.channelWindow, 1, MAX_WINDOW);
     checkInt('channelMaxPacket', config.channelMaxPacket, 1, MAX_CHANNEL_PACKET);
@@ -106,7 +111,10 @@ export abstract class Connection {
       },
       onWritable: () => this.mux.flushAll(),
       onExtInfo: (ext) => this.onExtInfo(ext),
-      onDebug: (message, alwaysDisplay) => this.emit({ type: 'debug', message, alwaysDisplay }),
+      onDebug: (message, alwaysDisplay) => {
+        this.unansweredSeen = true;
+        this.emit({ type: 'debug', message, alwaysDisplay });
+      },
       onClosed: (info) => this.onClosed(info),
     };
     this.transport = new Transport(
@@ -117,6 +125,7 @@ export abstract class Connection {
         identification: makeIdentification(config.software ?? `Seashell_${VERSION}`),
         hostKeys: extra.hostKeys,
         serverSigAlgs: extra.serverSigAlgs,
+        kexinitHoldMs: extra.kexinitHoldMs,
         random: env.random,
         now: env.now,
         rekeyBytes: config.rekeyBytes,
@@ -135,6 +144,9 @@ export abstract class Connection {
       globalRequests: config.globalRequests ?? [],
       maxChannels: config.maxChannels ?? MAX_CHANNELS,
       eventsIdle: () => this.eventHead >= this.events.length,
+      unanswered: () => {
+        this.unansweredSeen = true;
+      },
     });
   }
 
@@ -146,7 +158,18 @@ export abstract class Connection {
    */
   receive(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`receive() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+    const queued = this.transport.outputLength;
+    this.unansweredSeen = false;
     this.transport.receive(bytes);
+    // Client: a server with Nagle on (sshd in non-interactive sessions) sends DEBUG lines and its
+    // hostkeys-00 announcement unprompted, just before the answer we wait for (the confirmation of
+    // an exec's CHANNEL_OPEN). Its kernel then holds that answer until we acknowledge what came
+    // first, and ours delays the ACK (40 ms on Linux) when we send nothing back. So when these
+    // bytes brought only such messages while the server owes us an answer, an empty IGNORE
+    // (RFC 4253 §11.2) carries the ACK at once. Never in reply to IGNORE, and at most one per read.
+    if (this.unansweredSeen && this.role === 'client' && !this.disconnectedFlag && this.transport.outputLength === queued && this.transport.ready && this.mux.awaitingAnswer()) {
+      this.transport.sendIgnore();
+    }
   }
 
   /**

@@ -72,6 +72,13 @@ export const REKEY_INTERVAL_MS = 60 * 60 * 1000;
 export const KEX_TIMEOUT_MS = 60_000;
 
 /**
+ * Server: how long the first KEXINIT waits for the client's (see TransportOptions.kexinitHoldMs).
+ * Clients that send theirs only after ours pay this once per connection; it stays below Linux's
+ * 40 ms delayed-ACK minimum, the stall it avoids for clients with Nagle on.
+ */
+export const KEXINIT_HOLD_MS = 25;
+
+/**
  * Bytes of non-KEX messages held while a key exchange is in progress (RFC 4253 §7.1 forbids
  * sending them until NEWKEYS). Channel data is not counted here: it waits in the channels' own
  * bounded queues. Going past this means the peer stalled KEX while we kept producing: disconnect

@@ -7,7 +7,7 @@ import { ServerAuth } from './auth/server.ts';
 import type { HostKeySigner, DhGroup } from './algorithms/types.ts';
 import type { AuthDecision } from './events.ts';
 import { DisconnectReason, TimeoutError } from './wire/index.ts';
-import { LOGIN_GRACE_TIME_MS, MAX_AUTH_TRIES } from './limits.ts';
+import { KEXINIT_HOLD_MS, LOGIN_GRACE_TIME_MS, MAX_AUTH_TRIES } from './limits.ts';
 import { defaultRegistry } from './algorithms/registry.ts';
 
 export interface ServerConfig extends CommonConfig {
@@ -25,6 +25,11 @@ export interface ServerConfig extends CommonConfig {
   readonly userKeyAlgorithms?: readonly string[];
   /** Group exchange moduli (diffie-hellman-group-exchange-*). */
   readonly moduli?: readonly DhGroup[];
+  /**
+   * How long our first KEXINIT waits for the client's (default KEXINIT_HOLD_MS; 0 sends it with
+   * the identification line). See TransportOptions.kexinitHoldMs for why.
+   */
+  readonly kexinitHoldMs?: number;
 }
 
 const METHODS = ['none', 'password', 'publickey', 'keyboard-interactive'];
@@ -34,7 +39,7 @@ export class ServerConnection extends Connection {
   private readonly graceDeadline: number;
   private authedUser: string | null = null;
 
-  /** Creates the server side and queues its identification and first KEXINIT. */
+  /** Creates the server side and queues its identification (and, unless kexinitHoldMs holds it, its first KEXINIT). */
   constructor(config: ServerConfig, env: Environment) {
     if (!config || !Array.isArray(config.hostKeys) || config.hostKeys.length === 0) {
       throw new TypeError('ServerConnection needs config.hostKeys: at least one HostKeySigner');
@@ -47,7 +52,9 @@ export class ServerConnection extends Connection {
     const registry = config.registry ?? defaultRegistry;
     const userAlgs = config.userKeyAlgorithms ?? Object.keys(registry.signature);
     for (const a of userAlgs) if (!Object.hasOwn(registry.signature, a)) throw new RangeError(`userKeyAlgorithms: ${a} is not supported`);
-    super('server', config, env, { hostKeys: config.hostKeys, serverSigAlgs: userAlgs });
+    const hold = config.kexinitHoldMs ?? KEXINIT_HOLD_MS;
+    if (!Number.isInteger(hold) || hold < 0 || hold > 60_000) throw new RangeError(`kexinitHoldMs must be an integer in [0, 60000], got ${hold}`);
+    super('server', config, env, { hostKeys: config.hostKeys, serverSigAlgs: userAlgs, kexinitHoldMs: hold });
     const methods = config.authMethods ?? ['publickey', 'password', 'keyboard-interactive'];
     for (const m of methods) if (!METHODS.includes(m)) throw new RangeError(`authMethods: unknown method ${JSON.stringify(m)}`);
     const maxTries = config.maxAuthTries ?? MAX_AUTH_TRIES;

@@ -95,6 +95,12 @@ export interface ServerOptions {
   maxStartups?: { start: number; rate: number; full: number };
   /** Group exchange moduli (default: the engine's). */
   moduli?: readonly DhGroup[];
+  /**
+   * How long our first KEXINIT waits for the client's (default KEXINIT_HOLD_MS, 25 ms; 0 sends it
+   * at once). Saves clients with Nagle on a delayed ACK per connection; costs clients with Nagle
+   * off one round trip (ServerConfig.kexinitHoldMs).
+   */
+  kexinitHoldMs?: number;
   /** Environment variable names (exact, or prefixes ending in '*') an exec request may set (default LANG, LC_*). */
   acceptEnv?: readonly string[];
   random?: RandomSource;
@@ -303,6 +309,7 @@ export class ServerConnectionHandle {
         algorithms: o.algorithms,
         registry: o.registry,
         moduli: o.moduli,
+        kexinitHoldMs: o.kexinitHoldMs,
         channelTypes: ['session', 'direct-tcpip', 'direct-streamlocal@openssh.com'],
         globalRequests: ['tcpip-forward', 'cancel-tcpip-forward', 'streamlocal-forward@openssh.com', 'cancel-streamlocal-forward@openssh.com'],
       },

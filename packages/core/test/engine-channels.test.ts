@@ -181,6 +181,30 @@ describe('session channels (RFC 4254)', () => {
     expect(() => ch.write(utf8('x'))).toThrow(/write after/);
   });
 
+  it('a client owed an answer acknowledges unprompted server messages with one IGNORE (Connection.receive)', () => {
+    const { pair } = setup(32);
+    pair.run();
+    // nothing owed: a no-reply global request gets nothing back
+    let before = pair.bytesToServer;
+    pair.server.globalRequest('hostkeys-00@openssh.com', new Uint8Array(0), false);
+    pair.run();
+    expect(pair.bytesToServer).toBe(before);
+    // a CHANNEL_OPEN waits for its confirmation (held on the way): now it gets an IGNORE
+    pair.holdToServer = true;
+    const ch = pair.client.openSession();
+    pair.run();
+    before = pair.inFlightToServer;
+    pair.server.globalRequest('hostkeys-00@openssh.com', new Uint8Array(0), false);
+    pair.run();
+    expect(pair.inFlightToServer).toBeGreaterThan(before);
+    expect(pair.inFlightToServer - before).toBeLessThan(100);
+    pair.holdToServer = false;
+    pair.run();
+    expect(pair.events('client', 'channelOpened').map((e) => e.channel)).toContain(ch);
+    expect(pair.events('client', 'globalRequest')).toEqual([]);
+    expect(pair.server.closed || pair.client.closed).toBe(false);
+  });
+
   it('no-more-sessions@openssh.com: later session opens are refused', () => {
     const { pair } = setup(31);
     pair.run();

@@ -13,6 +13,7 @@ import {
   type KeyErrorCode,
 } from '../src/keys/index.ts';
 import { base64Encode } from '../src/keys/bytes.ts';
+import { ed25519Signer } from '../src/keys/ed25519.ts';
 
 const key = generateKey({ type: 'ed25519', random: (n) => new Uint8Array(n).fill(5) });
 const good = formatPrivateKey(key, { comment: 'c' });
@@ -140,6 +141,18 @@ describe('key file errors', () => {
     const at = swapped.indexOf(Buffer.from(key.publicKey));
     Buffer.from(other.publicKey).copy(swapped, at);
     fails(() => parsePrivateKey(new Uint8Array(swapped), { file: 'id_test' }), 'invalid-key', /does not match/);
+  });
+
+  it('a key file whose public key (both copies) is not its seed\'s parses, as in OpenSSH, and no signer takes it', () => {
+    const other = generateKey({ type: 'ed25519', random: (n) => new Uint8Array(n).fill(6) });
+    const blob = Buffer.from(encodeOpensshPrivateKey(key));
+    const pub = Buffer.from(key.publicKey);
+    let n = 0;
+    for (let at = blob.indexOf(pub); at >= 0; at = blob.indexOf(pub, at + 32), n++) Buffer.from(other.publicKey).copy(blob, at);
+    expect(n).toBe(3); // the outer public key, the inner one, and the second half of the private field
+    const parsed = parsePrivateKey(new Uint8Array(blob), { file: 'id_test' }).privateKey;
+    expect(parsed.type === 'ssh-ed25519' && Buffer.from(parsed.publicKey).equals(Buffer.from(other.publicKey))).toBe(true);
+    expect(() => ed25519Signer(parsed as Parameters<typeof ed25519Signer>[0])).toThrow(/does not match/);
   });
 
   it('empty and non-key input', () => {

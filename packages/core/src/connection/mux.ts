@@ -64,6 +64,8 @@ export interface MuxOptions {
   readonly maxChannels: number;
   /** True when every event emitted so far has been taken by the application (direct data may bypass the queue). */
   readonly eventsIdle?: () => boolean;
+  /** A global request arrived that wants no answer (e.g. OpenSSH's hostkeys-00): we send nothing back for it. */
+  readonly unanswered?: () => void;
 }
 
 /** Session channel requests a server passes to the application. */
@@ -103,6 +105,13 @@ export class ChannelMux implements ChannelOwner {
   /** Open channels (any state but closed). */
   get size(): number {
     return this.channels.size;
+  }
+
+  /** True while the peer owes us an answer: to a CHANNEL_OPEN or to a want-reply request of ours. */
+  awaitingAnswer(): boolean {
+    if (this.ourGlobal.length > 0) return true;
+    for (const ch of this.channels.values()) if (ch.state === 'opening' || ch.awaitingReplies.length > 0) return true;
+    return false;
   }
 
   /** Looks up a channel by our id. */
@@ -237,7 +246,10 @@ export class ChannelMux implements ChannelOwner {
       this.emit({ type: 'globalRequest', id, name: m.name, wantReply: m.wantReply, data: m.data });
       return;
     }
-    if (!m.wantReply) return;
+    if (!m.wantReply) {
+      this.opts.unanswered?.();
+      return;
+    }
     // Keep answers in order behind any the application still owes.
     const id = this.nextRequestId++;
     this.trackIncoming(() => this.theirGlobal.push({ id }));

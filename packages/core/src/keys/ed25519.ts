@@ -10,13 +10,38 @@ import { equalBytes } from './bytes.ts';
 
 const NAME = 'ssh-ed25519';
 
+/**
+ * Public keys that decoded to a curve point lately. A server parses the same few keys on every
+ * connection (authorized_keys lines, the client's key in each auth request), and the check is a
+ * square root on BigInt, hundreds of microseconds each. Only keys that passed are remembered,
+ * and at most VALID_CACHE_SIZE of them (then the set starts over).
+ */
+const validKeys = new Set<string>();
+const VALID_CACHE_SIZE = 256;
+
 /** Checks that `publicKey` is 32 bytes and decodes to a curve point; returns the key record. */
 export function ed25519PublicKey(publicKey: Uint8Array): Ed25519PublicKey {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
     throw new RangeError(`ssh-ed25519 public key must be 32 bytes, got ${publicKey?.length}`);
   }
-  if (!ed25519.utils.isValidPublicKey(publicKey, false)) throw new RangeError('ssh-ed25519 public key is not a point on the curve');
+  const id = String.fromCharCode(...publicKey);
+  if (!validKeys.has(id)) {
+    if (!ed25519.utils.isValidPublicKey(publicKey, false)) throw new RangeError('ssh-ed25519 public key is not a point on the curve');
+    if (validKeys.size >= VALID_CACHE_SIZE) validKeys.clear();
+    validKeys.add(id);
+  }
   return { type: NAME, publicKey: publicKey.slice() };
+}
+
+/**
+ * An Ed25519 private key record from a seed and the public key stored beside it (openssh-key-v1
+ * keeps both), without deriving the public key here, as OpenSSH does not either: deriving is a
+ * scalar multiplication on BigInt, and every signer checks the pair before its first signature
+ * (ed25519Signer here, nodeSigners on Node), so a mismatched file still fails before use.
+ */
+export function ed25519PrivateKeyWithPublic(seed: Uint8Array, publicKey: Uint8Array): Ed25519PrivateKey {
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new RangeError(`ssh-ed25519 seed must be 32 bytes, got ${seed?.length}`);
+  return { type: NAME, publicKey: ed25519PublicKey(publicKey).publicKey, seed: seed.slice() };
 }
 
 /** Builds an Ed25519 private key record from its 32-byte seed (public key derived). */

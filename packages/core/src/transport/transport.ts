@@ -52,6 +52,19 @@ export interface TransportOptions {
   readonly extInfo?: boolean;
   /** CHANNEL_DATA payloads go to onMessage as lent views, not copies (see PacketOpener.lendChannelData). Default false. */
   readonly lendChannelData?: boolean;
+  /**
+   * Server: send our first KEXINIT when the client's arrives, or after this many milliseconds
+   * (0: with the identification line, at once). Every common client (OpenSSH, ssh2, Go, PuTTY)
+   * sends KEXINIT without waiting for ours, usually right after our identification line, and
+   * then its first key exchange message as soon as it has our KEXINIT. With both of ours in one
+   * flight those two client messages leave back to back; a client with Nagle on (OpenSSH during
+   * key exchange, the ssh2 package always) then holds the second until we acknowledge the first,
+   * and our kernel delays that ACK (40 ms on Linux) because we had nothing to say. Answering the
+   * client's KEXINIT with ours acknowledges it at once. Costs: a client that waits for our
+   * KEXINIT first waits this long once; a client with Nagle off that sends KEXINIT only after our
+   * identification line sees one more round trip before its key exchange message.
+   */
+  readonly kexinitHoldMs?: number;
   /** Server: the server-sig-algs to advertise (default: the host key algorithms we verify). */
   readonly serverSigAlgs?: readonly string[];
 }
@@ -122,6 +135,10 @@ export class Transport {
   private strict = false;
   private peerWantsExtInfo = false;
   private extInfoCount = 0;
+  /** Server: our first NEWKEYS is out, EXT_INFO waits for the client's (see sendNewkeys). */
+  private extInfoDeferred = false;
+  /** Server: our first KEXINIT waits for the client's until this time (see kexinitHoldMs). */
+  private kexinitHeldUntil: number | undefined;
   private expectAuthSuccess = false;
   private authenticatedFlag = false;
   private serverHostKey: Uint8Array | null = null;
@@ -156,7 +173,9 @@ export class Transport {
   /** Sends our identification and first KEXINIT. */
   start(): void {
     this.out.append(new TextEncoder().encode(this.opts.identification + '\r\n'));
-    this.startKex();
+    const hold = this.role === 'server' ? (this.opts.kexinitHoldMs ?? 0) : 0;
+    if (hold > 0) this.kexinitHeldUntil = this.opts.now() + hold;
+    else this.startKex();
   }
 
   // ---------------------------------------------------------------- public state
@@ -182,7 +201,7 @@ export class Transport {
 
   /** True while a key exchange forbids sending non-KEX messages (they are queued). */
   get blocked(): boolean {
-    return this.kex !== null && !this.kex.sentNewkeys;
+    return this.kexinitHeldUntil !== undefined || (this.kex !== null && !this.kex.sentNewkeys);
   }
 
   /** Whether strict KEX is in force. */
@@ -256,7 +275,9 @@ export class Transport {
     const n = payload[0];
     // During a key exchange only transport generic messages may go out (RFC 4253 §7.1); during
     // the first one not even IGNORE/DEBUG/UNIMPLEMENTED, which a strict-KEX peer would refuse.
-    const generic = n === Msg.DISCONNECT || (n >= Msg.IGNORE && n <= Msg.DEBUG && !this.kex?.initial);
+    const initial = this.kexinitHeldUntil !== undefined || (this.kex?.initial ?? false);
+    const generic = n === Msg.DISCONNECT || (n >= Msg.IGNORE && n <= Msg.DEBUG && !initial);
+    if (this.extInfoDeferred && n !== Msg.DISCONNECT) this.sendDeferredExtInfo();
     if (this.blocked && !generic) {
       this.pending.push(payload);
       this.pendingBytes += payload.length;
@@ -279,6 +300,7 @@ export class Transport {
   sendChannelData(recipient: number, data: Uint8Array, dataType?: number): void {
     if (this.closedInfo) return;
     if (this.blocked) throw new Error('internal: channel data sent during key exchange');
+    if (this.extInfoDeferred) this.sendDeferredExtInfo();
     const ext = dataType !== undefined;
     const header = ext ? 13 : 9;
     this.sealer.seal(header + data.length, (t, o) => {
@@ -347,6 +369,7 @@ export class Transport {
   /** The next time handleTimeout needs to run, or undefined. */
   nextDeadline(): number | undefined {
     if (this.closedInfo) return undefined;
+    if (this.kexinitHeldUntil !== undefined) return this.kexinitHeldUntil;
     if (this.kex) return this.kex.initial || this.kex.awaitingHostKey ? undefined : this.kex.startedAt + KEX_TIMEOUT_MS;
     if (this.ready) return this.lastKexAt + this.rekeyInterval;
     return undefined;
@@ -355,6 +378,10 @@ export class Transport {
   handleTimeout(now: number): void {
     if (this.closedInfo) return;
     try {
+      if (this.kexinitHeldUntil !== undefined) {
+        if (now >= this.kexinitHeldUntil) this.startKex();
+        return;
+      }
       if (this.kex) {
         if (!this.kex.initial && !this.kex.awaitingHostKey && now >= this.kex.startedAt + KEX_TIMEOUT_MS) {
           this.disconnect(DisconnectReason.KEY_EXCHANGE_FAILED, `key exchange did not finish within ${KEX_TIMEOUT_MS / 1000} s`);
@@ -390,6 +417,7 @@ export class Transport {
 
   private startKex(): void {
     if (this.kex || this.closedInfo) return;
+    this.kexinitHeldUntil = undefined;
     const initial = this.kexCount === 0;
     const markers: string[] = [];
     if (initial) {
@@ -609,7 +637,15 @@ export class Transport {
     this.sealer.bytes = 0;
     this.sealer.packets = 0;
     kex.sentNewkeys = true;
-    if (kex.initial && this.role === 'server' && this.peerWantsExtInfo) this.sendExtInfo();
+    if (kex.initial && this.role === 'server' && this.peerWantsExtInfo) {
+      // EXT_INFO must be the next packet after our NEWKEYS (RFC 8308 §2.4), but nothing says it
+      // must leave in the same flight. Sending it when the client's NEWKEYS arrives means that
+      // segment is answered (and so acknowledged) at once. Otherwise a client with Nagle on (the
+      // ssh2 package by default) holds its SERVICE_REQUEST until our delayed ACK of its lone
+      // NEWKEYS segment, about 40 ms on Linux, on every connection.
+      if (kex.receivedNewkeys || this.pending.length > 0) this.sendExtInfo();
+      else this.extInfoDeferred = true;
+    }
     const queued = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
@@ -628,6 +664,7 @@ export class Transport {
     this.opener.bytes = 0;
     this.opener.packets = 0;
     kex.receivedNewkeys = true;
+    if (this.extInfoDeferred) this.sendDeferredExtInfo();
     if (kex.initial) {
       this.firstNewkeysReceived = true;
       this.afterFirstNewkeys = 0;
@@ -647,6 +684,11 @@ export class Transport {
     const algs = this.opts.serverSigAlgs ?? Object.keys(this.opts.registry.signature);
     const value = new TextEncoder().encode(algs.join(','));
     this.sealer.sealPayload(ExtInfo.encode({ extensions: [{ name: 'server-sig-algs', value }] }));
+  }
+
+  private sendDeferredExtInfo(): void {
+    this.extInfoDeferred = false;
+    this.sendExtInfo();
   }
 
   private handleExtInfo(payload: Uint8Array, position: number): void {

@@ -203,11 +203,14 @@ export const serve: Command = {
       if (ctx.method !== 'publickey') return false;
       return authorizedEntry(ctx.key.blob, ctx.remoteAddress) !== undefined;
     };
+    // Read on every use (an edit takes effect at once, as with sshd); parsed again only when the
+    // text changed: each login consults it several times (query, signature, restrictions, exec).
+    let parsed: { text: string; file: ReturnType<typeof parseAuthorizedKeys> } | undefined;
     const authorizedEntry = (blob: Uint8Array, remoteAddress: string | undefined) => {
       const text = readTextIfExists(authorizedKeysFile);
       if (text === undefined) return undefined;
-      const file = parseAuthorizedKeys(text, { file: authorizedKeysFile });
-      return findAuthorizedKey(file, blob, { clientAddress: remoteAddress ?? '127.0.0.1', now: Date.now() });
+      if (parsed?.text !== text) parsed = { text, file: parseAuthorizedKeys(text, { file: authorizedKeysFile }) };
+      return findAuthorizedKey(parsed.file, blob, { clientAddress: remoteAddress ?? '127.0.0.1', now: Date.now() });
     };
 
     const shellSession = (exec: ServerExec) => {
