@@ -89,7 +89,7 @@ export abstract class Connection {
   /** receive() met a DEBUG or a no-reply global request (see receive). */
   private unansweredSeen = false;
 
-  protected constructor(role: Role, config: CommonConfig, env: Environment, extra: { hostKeys?: ConstructorParameters<typeof Transport>[0]['hostKeys']; serverSigAlgs?: readonly string[]; kexinitHoldMs?: number }) {
+  protected constructor(role: Role, config: CommonConfig, env: Environment, extra: { hostKeys?: ConstructorParameters<typeof Transport>[0]['hostKeys']; serverSigAlgs?: readonly string[]; kexinitHoldMs?: number; moduli?: ConstructorParameters<typeof Transport>[0]['moduli'] }) {
     checkEnv(env);
     this.role = role;
     if (!config || typeof config !== 'object') throw new TypeError('config must be an object');
@@ -126,6 +126,7 @@ export abstract class Connection {
         hostKeys: extra.hostKeys,
         serverSigAlgs: extra.serverSigAlgs,
         kexinitHoldMs: extra.kexinitHoldMs,
+        moduli: extra.moduli,
         random: env.random,
         now: env.now,
         rekeyBytes: config.rekeyBytes,

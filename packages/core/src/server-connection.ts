@@ -54,7 +54,7 @@ export class ServerConnection extends Connection {
     for (const a of userAlgs) if (!Object.hasOwn(registry.signature, a)) throw new RangeError(`userKeyAlgorithms: ${a} is not supported`);
     const hold = config.kexinitHoldMs ?? KEXINIT_HOLD_MS;
     if (!Number.isInteger(hold) || hold < 0 || hold > 60_000) throw new RangeError(`kexinitHoldMs must be an integer in [0, 60000], got ${hold}`);
-    super('server', config, env, { hostKeys: config.hostKeys, serverSigAlgs: userAlgs, kexinitHoldMs: hold });
+    super('server', config, env, { hostKeys: config.hostKeys, serverSigAlgs: userAlgs, kexinitHoldMs: hold, moduli: config.moduli });
     const methods = config.authMethods ?? ['publickey', 'password', 'keyboard-interactive'];
     for (const m of methods) if (!METHODS.includes(m)) throw new RangeError(`authMethods: unknown method ${JSON.stringify(m)}`);
     const maxTries = config.maxAuthTries ?? MAX_AUTH_TRIES;

@@ -214,3 +214,23 @@ describeWithPeer('parseModuli on the system moduli file', existsSync(systemModul
     expect(moduli.some((g) => g.p === chosenP && g.bits === 3072)).toBe(true);
   });
 });
+
+describe('createServer({ moduli })', () => {
+  it('reaches the key exchange: a connection negotiates from the configured set, not the built-in groups', async () => {
+    const { connect } = await import('../src/client.ts');
+    const { createServer } = await import('../src/server.ts');
+    const { byteStreamPair } = await import('../src/stream.ts');
+    const { generateKey } = await import('../src/keys/index.ts');
+    const { testRegistry } = await import('./support/harness.ts');
+    // one 4096-bit group with generator 5; a getter notes when the kex reads it
+    let read = 0;
+    const group = { get p() { read++; return MODP_4096.p; }, g: 5n, bits: MODP_4096.bits } as DhGroup;
+    const algorithms = { kex: ['diffie-hellman-group-exchange-sha256'], cipher: ['aes128-gcm@openssh.com'] };
+    const srv = createServer({ hostKeys: [generateKey({ type: 'ed25519' })], registry: testRegistry, algorithms, methods: ['password'], authenticate: () => true, moduli: [group] });
+    const [a, b] = byteStreamPair();
+    srv.accept(b);
+    const client = await connect({ stream: a, host: 'test', username: 'u', password: 'p', hostVerifier: () => true, registry: testRegistry, algorithms });
+    await client.close();
+    expect(read).toBeGreaterThan(0);
+  }, 60_000);
+});
