@@ -360,8 +360,8 @@ export function chachaXor(w: usize, src: usize, dst: usize, len: usize, ctr64: b
     chacha4(src, dst, n, ctr64);
     c += <u64>n << 2; src += n << 8; dst += n << 8; len -= n << 8;
   }
-  if (len > 128) {
-    // 3 or 4 blocks left: one four-lane pass into scratch
+  if (len > 64) {
+    // 2 to 4 blocks left: one four-lane pass into scratch (faster than two single blocks)
     splatLanes(w);
     setCounterLanes(c, ctr64);
     chacha4(ZERO, KS);
