@@ -1,7 +1,9 @@
 // Benchmark cases for the aes family; see README.md for the shape.
 // seashell's packet cases include what the transport does around a packet: copy the plaintext
 // into the kernel IO buffer, seal, copy the sealed packet out; copy it in again, open, copy
-// the plaintext out. node:crypto and @noble/ciphers get the same bytes and return new buffers.
+// the plaintext out. The copies go into buffers allocated once, as in the transport (pooled
+// output blocks; received channel data lent from the IO buffer). node:crypto and @noble/ciphers
+// get the same bytes and return new buffers, as their APIs do.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { gcm, ctr } from '@noble/ciphers/aes.js';
 import { AesGcmPacketCipher, AesCtrStream, aesGcm } from '@seashell/kernel';
@@ -20,6 +22,8 @@ function gcmCase(bits, textLen, name, bytes, targets) {
   const aad = packet.subarray(0, 4);
   const text = packet.subarray(4);
   const { tx, rx } = packetPair(key, iv);
+  const wire = new Uint8Array(packetLen + 16);
+  const plain = new Uint8Array(packetLen - 4);
   // node:crypto and noble use a fresh IV per packet as the SSH counter would give.
   let counter = 0n;
   const nextIv = () => {
@@ -34,10 +38,11 @@ function gcmCase(bits, textLen, name, bytes, targets) {
       seashell: () => {
         tx.ioView.set(packet);
         tx.seal(0, packetLen);
-        const wire = tx.ioView.slice(0, packetLen + 16);
+        wire.set(tx.ioView.subarray(0, packetLen + 16));
         rx.ioView.set(wire);
         if (!rx.open(0, packetLen)) throw new Error('open failed');
-        return rx.ioView.slice(4, packetLen);
+        plain.set(rx.ioView.subarray(4, packetLen));
+        return plain;
       },
       'node:crypto': () => {
         const n = nextIv();
