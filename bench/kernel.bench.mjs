@@ -5,6 +5,7 @@
 //   node bench/kernel.bench.mjs [--time MS] [--rounds N] [--filter TEXT]
 import { Bench } from 'tinybench';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as chacha from './kernel/chacha.mjs';
@@ -24,6 +25,7 @@ const filter = arg('--filter', '');
 const cases = [...chacha.cases, ...aes.cases, ...sha.cases, ...ctrmac.cases].filter((c) => c.name.includes(filter));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = [];
+const loadAtStart = loadavg()[0];
 
 for (const c of cases) {
   const samples = Object.fromEntries(Object.keys(c.impls).map((k) => [k, []]));
@@ -55,10 +57,15 @@ for (const c of cases) {
 }
 
 mkdirSync(join(here, 'results'), { recursive: true });
+// The load average goes into the notes: on a shared machine absolute numbers move a lot (ratios less).
 const out = {
   runtime: `node ${process.version}`,
   date: new Date().toISOString(),
-  command: 'npm run bench',
+  command: ['node bench/kernel.bench.mjs', ...process.argv.slice(2)].join(' '),
+  title: 'Kernel (single thread, seal+open per packet, interleaved rounds, medians)',
+  notes: `Load average (1 min) ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end; ${cpus().length} cores, ` +
+    `${cpus()[0]?.model.trim() ?? 'unknown CPU'}. node:crypto is OpenSSL (AES-NI, SHA-NI, AVX2 where the CPU has them); ` +
+    'the kernel is wasm SIMD128 and constant-time AES.',
   results,
 };
 writeFileSync(join(here, 'results/kernel-node.json'), JSON.stringify(out, null, 2) + '\n');
