@@ -25,7 +25,7 @@ const filter = arg('--filter', '');
 const cases = [...chacha.cases, ...aes.cases, ...sha.cases, ...ctrmac.cases].filter((c) => c.name.includes(filter));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = [];
-const loadStart = loadavg()[0];
+const loadAtStart = loadavg()[0];
 
 for (const c of cases) {
   const samples = Object.fromEntries(Object.keys(c.impls).map((k) => [k, []]));
@@ -57,16 +57,16 @@ for (const c of cases) {
 }
 
 mkdirSync(join(here, 'results'), { recursive: true });
-const loadEnd = loadavg()[0];
+// The load average goes into the notes: on a shared machine absolute numbers move a lot (ratios less).
 const out = {
   runtime: `node ${process.version}`,
   date: new Date().toISOString(),
-  command: ['node', 'bench/kernel.bench.mjs', ...process.argv.slice(2)].join(' '),
-  results,
+  command: ['node bench/kernel.bench.mjs', ...process.argv.slice(2)].join(' '),
   title: 'Kernel (single thread, seal+open per packet, interleaved rounds, medians)',
-  // the load average is what makes two runs of this machine comparable or not
-  notes: `Load average ${loadStart.toFixed(1)} at start, ${loadEnd.toFixed(1)} at end; ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'} ` +
-    '(node:crypto/OpenSSL uses its AES-NI, SHA-NI and AVX2 where present; the kernel is wasm SIMD128 and constant-time AES).',
+  notes: `Load average (1 min) ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end; ${cpus().length} cores, ` +
+    `${cpus()[0]?.model.trim() ?? 'unknown CPU'}. node:crypto is OpenSSL (AES-NI, SHA-NI, AVX2 where the CPU has them); ` +
+    'the kernel is wasm SIMD128 and constant-time AES.',
+  results,
 };
 writeFileSync(join(here, 'results/kernel-node.json'), JSON.stringify(out, null, 2) + '\n');
 console.log(`\nwrote bench/results/kernel-node.json (${results.length} cases)`);

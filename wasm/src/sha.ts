@@ -315,6 +315,19 @@ export class Hmac {
     return this;
   }
 
+  /**
+   * An independent copy of this MAC's current state. Keying once and copying per message skips
+   * the two keying blocks (RFC 2104 section 4's precomputed inner/outer states).
+   */
+  copy(): Hmac {
+    if (this.done) throw new Error('Hmac.copy: digest() was already called');
+    const c = Object.create(Hmac.prototype) as Hmac;
+    return Object.assign(c, {
+      algorithm: this.algorithm, digestLength: this.digestLength, blockLength: this.blockLength,
+      state: this.state.slice(), done: false,
+    });
+  }
+
   /** Finishes and returns the MAC; wipes the keyed state, so the object cannot be used afterwards. */
   digest(): Uint8Array {
     if (this.done) throw new Error('Hmac.digest: digest() was already called');

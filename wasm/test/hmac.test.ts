@@ -127,6 +127,27 @@ describe('HMAC agrees with node:crypto and @noble/hashes', () => {
     for (let off = 0; off < 3000; off += 250) hs.forEach((h, i) => h.update(msgs[i].subarray(off, off + 250)));
     hs.forEach((h, i) => expect(hexOf(h.digest())).toBe(nodeMac(ALGS[i], keys[i], msgs[i])));
   });
+
+  it('copy() forks the keyed state: one key, a shared prefix, then copies MAC different messages', () => {
+    const r = rng(0x4ac6);
+    for (const alg of ALGS) {
+      const key = r.bytes(50);
+      const pre = r.bytes(70);
+      const keyed = createHmac(alg, key);
+      const c0 = keyed.copy();
+      keyed.update(pre);
+      const c1 = keyed.copy();
+      const msgs = [r.bytes(1), r.bytes(200), r.bytes(5000)];
+      const tags = msgs.map((m) => hexOf(keyed.copy().update(m).digest()));
+      c1.update(new Uint8Array([9]));
+      expect(tags, alg).toEqual(msgs.map((m) => nodeMac(alg, key, new Uint8Array([...pre, ...m]))));
+      expect(hexOf(c1.digest()), alg).toBe(nodeMac(alg, key, new Uint8Array([...pre, 9])));
+      expect(hexOf(c0.update(msgs[2]).digest()), alg).toBe(nodeMac(alg, key, msgs[2]));
+      expect(hexOf(keyed.digest()), alg).toBe(nodeMac(alg, key, pre));
+      expect(() => keyed.copy()).toThrow(/already/);
+      expect([c1.algorithm, c1.digestLength, c1.blockLength]).toEqual([keyed.algorithm, keyed.digestLength, keyed.blockLength]);
+    }
+  });
 });
 
 describe('HMAC API', () => {
