@@ -7,6 +7,12 @@
 // stream is paused until the channel (or the connection's byte stream) drains. Bytes from the
 // channel are consumed (re-opening the peer's window) only once the stream took them; a stream
 // that stops accepting holds the peer back instead of growing memory.
+//
+// Copies: received data is taken straight from the decryptor (Channel.setDataHandler) and copied
+// once into reusable blocks (chunk-batch.ts); data read from a stream whose chunks may be kept
+// (ByteStream.chunksKept) is handed to the channel without a copy even when it has to wait for
+// window space.
+import { ChunkBatch } from './chunk-batch.ts';
 import type { Channel } from './connection/channel.ts';
 import type { ConnectionEvent } from './events.ts';
 import type { ByteStream } from './stream.ts';
@@ -89,9 +95,8 @@ export function checkForward(policy: ForwardingPolicy | undefined, kind: 'local'
  */
 export class ChannelPipe implements ChannelSink {
   private owed = 0;
-  /** Channel data received in this turn, written to the stream as one batch (one writev, not one syscall per packet). */
-  private batch: Uint8Array[] = [];
-  private batchBytes = 0;
+  /** Channel data received in this turn, written to the stream as one batch (one write, not one syscall per packet). */
+  private readonly batch = new ChunkBatch();
   private streamPaused = false;
   private streamEnded = false;
   private streamClosed = false;
@@ -102,7 +107,10 @@ export class ChannelPipe implements ChannelSink {
     private readonly stream: ByteStream,
     private readonly kick: () => void,
     private readonly connBlocked: () => boolean,
-  ) {}
+  ) {
+    // Data is copied into the batch as it is decrypted; the window re-opens as the stream takes it.
+    ch.setDataHandler((d) => this.received(d), false);
+  }
 
   start(): void {
     if (this.started) return;
@@ -110,7 +118,7 @@ export class ChannelPipe implements ChannelSink {
     this.stream.start({
       data: (d) => {
         if (this.ch.state !== 'open' || this.ch.ended || this.ch.closeReceived) return;
-        const ok = this.ch.write(d);
+        const ok = this.ch.write(d, this.stream.chunksKept === true);
         this.kick();
         if (!ok || this.connBlocked()) {
           this.streamPaused = true;
@@ -154,13 +162,8 @@ export class ChannelPipe implements ChannelSink {
     switch (ev.type) {
       case 'channelData':
       case 'channelExtendedData':
-        if (this.streamClosed || ev.type === 'channelExtendedData') {
-          ev.channel.consume(ev.data.length);
-          break;
-        }
-        if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
-        this.batch.push(ev.data);
-        this.batchBytes += ev.data.length;
+        if (ev.type === 'channelExtendedData') ev.channel.consume(ev.data.length);
+        else this.received(ev.data);
         break;
       case 'channelWritable':
         this.resumeStream();
@@ -186,17 +189,28 @@ export class ChannelPipe implements ChannelSink {
     }
   }
 
-  private flushBatch(): void {
-    if (this.batch.length === 0) return;
-    const chunks = this.batch;
-    const n = this.batchBytes;
-    this.batch = [];
-    this.batchBytes = 0;
+  /** Channel data (a view valid only during the call): copied into the batch, written at the end of this turn. */
+  private received(d: Uint8Array): void {
     if (this.streamClosed) {
+      if (this.ch.state === 'open') this.ch.consume(d.length);
+      return;
+    }
+    if (this.batch.bytes === 0) queueMicrotask(() => this.flushBatch());
+    this.batch.append(d);
+  }
+
+  private flushBatch(): void {
+    const n = this.batch.bytes;
+    if (n === 0) return;
+    if (this.streamClosed) {
+      this.batch.clear();
       if (this.ch.state === 'open') this.ch.consume(n);
-    } else if (this.stream.write(chunks)) {
-      if (this.ch.state === 'open') this.ch.consume(n);
-    } else this.owed += n;
+    } else {
+      const { chunks, written } = this.batch.take()!;
+      if (this.stream.write(chunks, written)) {
+        if (this.ch.state === 'open') this.ch.consume(n);
+      } else this.owed += n;
+    }
     this.kick();
   }
 
