@@ -77,3 +77,59 @@ export class ChunkBatch {
     return n;
   }
 }
+
+/**
+ * The sending side's counterpart: a stream's chunk (valid only during its data() call) is copied
+ * into reusable blocks and the copy handed to the channel (Channel.write with handOver), so data
+ * that must wait for window space is neither copied again nor allocated per chunk. A block is
+ * reused once the channel has sent everything up to its end, which the owner learns from the
+ * channel's queued byte count (release()). Blocks in use are bounded by what the channel may
+ * queue before it reports backpressure, plus one chunk.
+ */
+export class SendBlocks {
+  private readonly free: Uint8Array[] = [];
+  /** Blocks holding bytes the channel may not have sent yet, oldest first, with the total appended up to their end. */
+  private readonly inUse: { block: Uint8Array; end: number }[] = [];
+  private cur: Uint8Array | undefined;
+  private used = 0;
+  /** Bytes copied in so far. */
+  private total = 0;
+
+  /** Copies `data` into the blocks; returns the copy as one or more views (in order). */
+  copy(data: Uint8Array): Uint8Array[] {
+    const views: Uint8Array[] = [];
+    let off = 0;
+    while (off < data.length) {
+      if (this.cur === undefined || this.used === this.cur.length) {
+        this.cur = this.free.pop() ?? new Uint8Array(BATCH_BLOCK);
+        this.used = 0;
+        this.inUse.push({ block: this.cur, end: this.total });
+      }
+      const k = Math.min(data.length - off, this.cur.length - this.used);
+      this.cur.set(off === 0 && k === data.length ? data : data.subarray(off, off + k), this.used);
+      views.push(this.cur.subarray(this.used, this.used + k));
+      this.used += k;
+      off += k;
+      this.total += k;
+      this.inUse[this.inUse.length - 1].end = this.total;
+    }
+    return views;
+  }
+
+  /**
+   * The channel still holds `queued` bytes (the newest it was given): blocks wholly before them
+   * may be reused. The current block stays current.
+   */
+  release(queued: number): void {
+    const sent = this.total - queued;
+    while (this.inUse.length > 0 && this.inUse[0].end <= sent && this.inUse[0].block !== this.cur) {
+      const { block } = this.inUse.shift()!;
+      if (this.free.length < POOL_MAX) this.free.push(block);
+    }
+    // everything sent: the current block can start over
+    if (queued === 0 && this.inUse.length === 1 && this.inUse[0].block === this.cur) {
+      this.used = 0;
+      this.inUse[0].end = this.total;
+    }
+  }
+}

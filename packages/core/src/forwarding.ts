@@ -12,7 +12,7 @@
 // once into reusable blocks (chunk-batch.ts); data read from a stream whose chunks may be kept
 // (ByteStream.chunksKept) is handed to the channel without a copy even when it has to wait for
 // window space.
-import { ChunkBatch } from './chunk-batch.ts';
+import { ChunkBatch, SendBlocks } from './chunk-batch.ts';
 import type { Channel } from './connection/channel.ts';
 import type { ConnectionEvent } from './events.ts';
 import type { ByteStream } from './stream.ts';
@@ -97,6 +97,8 @@ export class ChannelPipe implements ChannelSink {
   private owed = 0;
   /** Channel data received in this turn, written to the stream as one batch (one write, not one syscall per packet). */
   private readonly batch = new ChunkBatch();
+  /** Copies of stream chunks the channel may still hold (when the stream's chunks may not be kept). */
+  private readonly sendBlocks = new SendBlocks();
   private streamPaused = false;
   private streamEnded = false;
   private streamClosed = false;
@@ -117,8 +119,15 @@ export class ChannelPipe implements ChannelSink {
     this.started = true;
     this.stream.start({
       data: (d) => {
-        if (this.ch.state !== 'open' || this.ch.ended || this.ch.closeReceived) return;
-        const ok = this.ch.write(d, this.stream.chunksKept === true);
+        const ch = this.ch;
+        if (ch.state !== 'open' || ch.ended || ch.closeReceived) return;
+        let ok: boolean;
+        if (this.stream.chunksKept === true) ok = ch.write(d, true);
+        else {
+          this.sendBlocks.release(ch.queued);
+          ok = true;
+          for (const v of this.sendBlocks.copy(d)) ok = ch.write(v, true);
+        }
         this.kick();
         if (!ok || this.connBlocked()) {
           this.streamPaused = true;

@@ -4,7 +4,7 @@
 import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
-import { socketStream } from './tcp.ts';
+import { readerOptions, socketStream } from './tcp.ts';
 import { listenAgentSocket, connectUnix } from './agent.ts';
 
 /**
@@ -22,7 +22,9 @@ const CONNECT_TIMEOUT_MS = 20_000;
 export function connectStream(host: string, port: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ByteStream> {
   return new Promise((resolve, reject) => {
     // (writableHighWaterMark reaches the Socket's stream options; @types/node does not list it)
-    const opts = { host, port, allowHalfOpen: true, writableHighWaterMark: SOCKET_HIGH_WATER };
+    // reads go into one reused buffer (tcp.ts readerOptions), 256 KiB per syscall, no allocation per read
+    const { reader, onread } = readerOptions();
+    const opts = { host, port, allowHalfOpen: true, writableHighWaterMark: SOCKET_HIGH_WATER, onread };
     const socket: Socket = netConnect(opts);
     const timer = setTimeout(() => {
       socket.destroy();
@@ -36,7 +38,7 @@ export function connectStream(host: string, port: number, timeoutMs = CONNECT_TI
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeListener('error', onError);
-      resolve(socketStream(socket));
+      resolve(socketStream(socket, reader));
     });
   });
 }
