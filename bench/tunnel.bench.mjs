@@ -17,7 +17,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'packages/node/dist/cli.js');
+/** SEASHELL_BENCH_CLI: another build's cli.js, e.g. an older checkout's, to compare before/after. */
+const CLI = process.env.SEASHELL_BENCH_CLI ?? join(here, '..', 'packages/node/dist/cli.js');
 const argSize = process.argv.indexOf('--size');
 const SIZE = argSize > 0 ? parseSize(process.argv[argSize + 1]) : 1 << 30;
 const argRounds = process.argv.indexOf('--rounds');

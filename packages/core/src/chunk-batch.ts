@@ -1,19 +1,32 @@
-// Gathers received channel data for one ByteStream write (forwarding.ts's ChannelPipe): each
-// CHANNEL_DATA payload is copied into a large reusable block, and a flush hands the filled blocks
-// to the stream as one batch. The blocks come back once the stream reports them written
-// (ByteStream.write's `written`), so a busy tunnel copies each byte once into memory it already
-// has, instead of allocating (and zero-filling, and later collecting) a fresh array per packet.
-// Memory: blocks in use hold data the stream has not written yet, which flow control bounds (the
-// channel's window is re-opened only once the stream accepts a batch); at most POOL_MAX free
-// blocks are kept.
+// Reusable blocks for the tunnel data path (forwarding.ts's ChannelPipe), so a busy tunnel copies
+// each byte once into memory it already has, instead of allocating (and zero-filling, and later
+// collecting) a fresh array per packet or per socket read:
+// - ChunkBatch, receiving: each CHANNEL_DATA payload (a view lent by the decryptor) is copied into
+//   a block, and a flush hands the filled blocks to the ByteStream as one write. The blocks come
+//   back once the stream reports them written (ByteStream.write's `written`).
+// - SendBlocks, sending: a stream's chunk (valid only during its data() call) is copied into a
+//   block and the copy handed to the channel (Channel.write with handOver), so data that waits
+//   for window space is neither copied again nor allocated per chunk. A block comes back once the
+//   channel has sent everything in it, which the owner learns from the channel's queued count.
+// Memory: blocks in use hold data flow control already bounds (the channel window, the stream's
+// and the channel's high-water marks); free blocks go to one pool shared by every tunnel, at most
+// POOL_MAX of them, and an idle tunnel holds none.
 
 /** Bytes per block: several 32 KiB packets, one socket read's worth. */
 export const BATCH_BLOCK = 256 * 1024;
-/** Free blocks kept for reuse. */
-const POOL_MAX = 4;
+/** Free blocks kept for reuse, for all tunnels together. */
+const POOL_MAX = 16;
+const pool: Uint8Array[] = [];
+
+function takeBlock(): Uint8Array {
+  return pool.pop() ?? new Uint8Array(BATCH_BLOCK);
+}
+
+function giveBlock(b: Uint8Array): void {
+  if (pool.length < POOL_MAX) pool.push(b);
+}
 
 export class ChunkBatch {
-  private readonly free: Uint8Array[] = [];
   /** Filled blocks (views) of this batch, oldest first, not counting the current one. */
   private full: Uint8Array[] = [];
   /** The blocks behind `full` and `cur`, returned to the pool once written. */
@@ -40,14 +53,14 @@ export class ChunkBatch {
 
   private nextBlock(): void {
     if (this.cur !== undefined) this.full.push(this.cur.subarray(0, this.used));
-    this.cur = this.free.pop() ?? new Uint8Array(BATCH_BLOCK);
+    this.cur = takeBlock();
     this.owned.push(this.cur);
     this.used = 0;
   }
 
   /**
    * Takes the batch: the chunks to write and a function to call once they are written (their
-   * blocks are then reused). Returns undefined when the batch is empty.
+   * blocks are then reused; calling it again does nothing). Undefined when the batch is empty.
    */
   take(): { chunks: Uint8Array[]; written: () => void } | undefined {
     if (this.bytes === 0) return undefined;
@@ -65,7 +78,7 @@ export class ChunkBatch {
       written: () => {
         if (done) return;
         done = true;
-        for (const b of blocks) if (this.free.length < POOL_MAX) this.free.push(b);
+        for (const b of blocks) giveBlock(b);
       },
     };
   }
@@ -78,17 +91,8 @@ export class ChunkBatch {
   }
 }
 
-/**
- * The sending side's counterpart: a stream's chunk (valid only during its data() call) is copied
- * into reusable blocks and the copy handed to the channel (Channel.write with handOver), so data
- * that must wait for window space is neither copied again nor allocated per chunk. A block is
- * reused once the channel has sent everything up to its end, which the owner learns from the
- * channel's queued byte count (release()). Blocks in use are bounded by what the channel may
- * queue before it reports backpressure, plus one chunk.
- */
 export class SendBlocks {
-  private readonly free: Uint8Array[] = [];
-  /** Blocks holding bytes the channel may not have sent yet, oldest first, with the total appended up to their end. */
+  /** Blocks holding bytes the channel may not have sent yet, oldest first, with the running total at their last byte. */
   private readonly inUse: { block: Uint8Array; end: number }[] = [];
   private cur: Uint8Array | undefined;
   private used = 0;
@@ -101,7 +105,7 @@ export class SendBlocks {
     let off = 0;
     while (off < data.length) {
       if (this.cur === undefined || this.used === this.cur.length) {
-        this.cur = this.free.pop() ?? new Uint8Array(BATCH_BLOCK);
+        this.cur = takeBlock();
         this.used = 0;
         this.inUse.push({ block: this.cur, end: this.total });
       }
@@ -117,19 +121,15 @@ export class SendBlocks {
   }
 
   /**
-   * The channel still holds `queued` bytes (the newest it was given): blocks wholly before them
-   * may be reused. The current block stays current.
+   * The channel still holds `queued` bytes (the newest it was given, or more if it also queued
+   * other things): blocks wholly before them go back to the pool, the current one included.
    */
   release(queued: number): void {
     const sent = this.total - queued;
-    while (this.inUse.length > 0 && this.inUse[0].end <= sent && this.inUse[0].block !== this.cur) {
+    while (this.inUse.length > 0 && this.inUse[0].end <= sent) {
       const { block } = this.inUse.shift()!;
-      if (this.free.length < POOL_MAX) this.free.push(block);
-    }
-    // everything sent: the current block can start over
-    if (queued === 0 && this.inUse.length === 1 && this.inUse[0].block === this.cur) {
-      this.used = 0;
-      this.inUse[0].end = this.total;
+      if (block === this.cur) this.cur = undefined;
+      giveBlock(block);
     }
   }
 }

@@ -8,10 +8,11 @@
 // channel are consumed (re-opening the peer's window) only once the stream took them; a stream
 // that stops accepting holds the peer back instead of growing memory.
 //
-// Copies: received data is taken straight from the decryptor (Channel.setDataHandler) and copied
-// once into reusable blocks (chunk-batch.ts); data read from a stream whose chunks may be kept
-// (ByteStream.chunksKept) is handed to the channel without a copy even when it has to wait for
-// window space.
+// Copies (chunk-batch.ts): received data is taken straight from the decryptor
+// (Channel.setDataHandler) and copied once into reusable blocks that reach the stream as one
+// write per turn. A stream's chunks go to the channel as they are when the stream says they may be
+// kept (ByteStream.chunksKept), else copied into reusable blocks; either way data that waits for
+// window space is not copied again.
 import { ChunkBatch, SendBlocks } from './chunk-batch.ts';
 import type { Channel } from './connection/channel.ts';
 import type { ConnectionEvent } from './events.ts';
@@ -124,9 +125,10 @@ export class ChannelPipe implements ChannelSink {
         let ok: boolean;
         if (this.stream.chunksKept === true) ok = ch.write(d, true);
         else {
-          this.sendBlocks.release(ch.queued);
           ok = true;
           for (const v of this.sendBlocks.copy(d)) ok = ch.write(v, true);
+          // what went out at once frees its block now (an idle tunnel holds none)
+          this.sendBlocks.release(ch.queued);
         }
         this.kick();
         if (!ok || this.connBlocked()) {
@@ -175,6 +177,7 @@ export class ChannelPipe implements ChannelSink {
         else this.received(ev.data);
         break;
       case 'channelWritable':
+        this.sendBlocks.release(this.ch.queued);
         this.resumeStream();
         break;
       case 'channelEof':
