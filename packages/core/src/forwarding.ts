@@ -126,7 +126,11 @@ export class ChannelPipe implements ChannelSink {
         if (this.stream.chunksKept === true) ok = ch.write(d, true);
         else {
           ok = true;
-          for (const v of this.sendBlocks.copy(d)) ok = ch.write(v, true);
+          // As much as the window takes now goes straight out (sealed from the chunk itself; the
+          // channel copies whatever a key exchange holds back); the rest waits as a copy in a block.
+          const now = ch.queued === 0 ? Math.min(d.length, ch.remoteWindow) : 0;
+          if (now > 0) ok = ch.write(now === d.length ? d : d.subarray(0, now));
+          if (now < d.length) for (const v of this.sendBlocks.copy(now === 0 ? d : d.subarray(now))) ok = ch.write(v, true);
           // what went out at once frees its block now (an idle tunnel holds none)
           this.sendBlocks.release(ch.queued);
         }
