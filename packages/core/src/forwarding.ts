@@ -8,6 +8,13 @@
 // stream is paused until the channel (or the connection's byte stream) drains. Bytes from the
 // channel are consumed (re-opening the peer's window) only once the stream took them; a stream
 // that stops accepting holds the peer back instead of growing memory.
+//
+// Copies (chunk-batch.ts): received data is taken straight from the decryptor
+// (Channel.setDataHandler) and copied once into reusable blocks that reach the stream as one
+// write per turn. A stream's chunks go to the channel as they are when the stream says they may be
+// kept (ByteStream.chunksKept), else copied into reusable blocks; either way data that waits for
+// window space is not copied again.
+import { ChunkBatch, SendBlocks } from './chunk-batch.ts';
 import type { Channel } from './connection/channel.ts';
 import type { ConnectionEvent } from './events.ts';
 import type { ByteStream } from './stream.ts';
@@ -137,9 +144,10 @@ export function checkForward(policy: ForwardingPolicy | undefined, kind: 'local'
  */
 export class ChannelPipe implements ChannelSink {
   private owed = 0;
-  /** Channel data received in this turn, written to the stream as one batch (one writev, not one syscall per packet). */
-  private batch: Uint8Array[] = [];
-  private batchBytes = 0;
+  /** Channel data received in this turn, written to the stream as one batch (one write, not one syscall per packet). */
+  private readonly batch = new ChunkBatch();
+  /** Copies of stream chunks the channel may still hold (when the stream's chunks may not be kept). */
+  private readonly sendBlocks = new SendBlocks();
   private streamPaused = false;
   private streamEnded = false;
   private streamClosed = false;
@@ -150,15 +158,30 @@ export class ChannelPipe implements ChannelSink {
     private readonly stream: ByteStream,
     private readonly kick: () => void,
     private readonly connBlocked: () => boolean,
-  ) {}
+  ) {
+    // Data is copied into the batch as it is decrypted; the window re-opens as the stream takes it.
+    ch.setDataHandler((d) => this.received(d), false);
+  }
 
   start(): void {
     if (this.started) return;
     this.started = true;
     this.stream.start({
       data: (d) => {
-        if (this.ch.state !== 'open' || this.ch.ended || this.ch.closeReceived) return;
-        const ok = this.ch.write(d);
+        const ch = this.ch;
+        if (ch.state !== 'open' || ch.ended || ch.closeReceived) return;
+        let ok: boolean;
+        if (this.stream.chunksKept === true) ok = ch.write(d, true);
+        else {
+          ok = true;
+          // As much as the window takes now goes straight out (sealed from the chunk itself; the
+          // channel copies whatever a key exchange holds back); the rest waits as a copy in a block.
+          const now = ch.queued === 0 ? Math.min(d.length, ch.remoteWindow) : 0;
+          if (now > 0) ok = ch.write(now === d.length ? d : d.subarray(0, now));
+          if (now < d.length) for (const v of this.sendBlocks.copy(now === 0 ? d : d.subarray(now))) ok = ch.write(v, true);
+          // what went out at once frees its block now (an idle tunnel holds none)
+          this.sendBlocks.release(ch.queued);
+        }
         this.kick();
         if (!ok || this.connBlocked()) {
           this.streamPaused = true;
@@ -202,15 +225,11 @@ export class ChannelPipe implements ChannelSink {
     switch (ev.type) {
       case 'channelData':
       case 'channelExtendedData':
-        if (this.streamClosed || ev.type === 'channelExtendedData') {
-          ev.channel.consume(ev.data.length);
-          break;
-        }
-        if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
-        this.batch.push(ev.data);
-        this.batchBytes += ev.data.length;
+        if (ev.type === 'channelExtendedData') ev.channel.consume(ev.data.length);
+        else this.received(ev.data);
         break;
       case 'channelWritable':
+        this.sendBlocks.release(this.ch.queued);
         this.resumeStream();
         break;
       case 'channelEof':
@@ -234,17 +253,28 @@ export class ChannelPipe implements ChannelSink {
     }
   }
 
-  private flushBatch(): void {
-    if (this.batch.length === 0) return;
-    const chunks = this.batch;
-    const n = this.batchBytes;
-    this.batch = [];
-    this.batchBytes = 0;
+  /** Channel data (a view valid only during the call): copied into the batch, written at the end of this turn. */
+  private received(d: Uint8Array): void {
     if (this.streamClosed) {
+      if (this.ch.state === 'open') this.ch.consume(d.length);
+      return;
+    }
+    if (this.batch.bytes === 0) queueMicrotask(() => this.flushBatch());
+    this.batch.append(d);
+  }
+
+  private flushBatch(): void {
+    const n = this.batch.bytes;
+    if (n === 0) return;
+    if (this.streamClosed) {
+      this.batch.clear();
       if (this.ch.state === 'open') this.ch.consume(n);
-    } else if (this.stream.write(chunks)) {
-      if (this.ch.state === 'open') this.ch.consume(n);
-    } else this.owed += n;
+    } else {
+      const { chunks, written } = this.batch.take()!;
+      if (this.stream.write(chunks, written)) {
+        if (this.ch.state === 'open') this.ch.consume(n);
+      } else this.owed += n;
+    }
     this.kick();
   }
 

@@ -20,6 +20,12 @@ export interface ByteStreamHandlers {
 
 /** A bidirectional byte stream with backpressure both ways. */
 export interface ByteStream {
+  /**
+   * True when every chunk passed to data() is a fresh buffer the adapter never touches again, so
+   * the receiver may keep it without copying (Node: a socket's 'data' Buffers). Absent or false:
+   * chunks are valid only during the call.
+   */
+  readonly chunksKept?: boolean;
   /** Installs the handlers; no callback fires before this. */
   start(handlers: ByteStreamHandlers): void;
   /**

@@ -5,7 +5,7 @@
 import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ByteStream, Listener, NetFactory, StreamPeer } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
-import { socketStream } from './tcp.ts';
+import { readerOptions, socketStream } from './tcp.ts';
 import { listenAgentSocket } from './agent.ts';
 import { listenUnix, connectUnixSocket } from './unix-socket.ts';
 
@@ -24,7 +24,9 @@ const CONNECT_TIMEOUT_MS = 20_000;
 export function connectStream(host: string, port: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ByteStream> {
   return new Promise((resolve, reject) => {
     // (writableHighWaterMark reaches the Socket's stream options; @types/node does not list it)
-    const opts = { host, port, allowHalfOpen: true, writableHighWaterMark: SOCKET_HIGH_WATER };
+    // reads go into one reused buffer (tcp.ts readerOptions), 256 KiB per syscall, no allocation per read
+    const { reader, onread } = readerOptions();
+    const opts = { host, port, allowHalfOpen: true, writableHighWaterMark: SOCKET_HIGH_WATER, onread };
     const socket: Socket = netConnect(opts);
     const timer = setTimeout(() => {
       socket.destroy();
@@ -38,7 +40,7 @@ export function connectStream(host: string, port: number, timeoutMs = CONNECT_TI
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeListener('error', onError);
-      resolve(socketStream(socket));
+      resolve(socketStream(socket, reader));
     });
   });
 }

@@ -49,6 +49,8 @@ export function socketStream(socket: Socket, reader?: SocketReader): ByteStream 
   socket.pause();
   socket.on('error', (e) => { closeError ??= e; });
   return {
+    // 'data' events carry a fresh Buffer per read, which the receiver may keep; the reused onread buffer may not be kept
+    chunksKept: reader === undefined,
     start(h) {
       if (handlers) throw new Error('socketStream: start() called twice');
       handlers = h;
