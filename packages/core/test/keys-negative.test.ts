@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SshWriter } from '../src/wire/index.ts';
 import {
   KeyFileError,
+  ed25519Signer,
   encodeOpensshPrivateKey,
   formatPrivateKey,
   generateKey,
@@ -153,6 +154,15 @@ describe('key file errors', () => {
     const parsed = parsePrivateKey(new Uint8Array(blob), { file: 'id_test' }).privateKey;
     expect(parsed.type === 'ssh-ed25519' && Buffer.from(parsed.publicKey).equals(Buffer.from(other.publicKey))).toBe(true);
     expect(() => ed25519Signer(parsed as Parameters<typeof ed25519Signer>[0])).toThrow(/does not match/);
+  });
+
+  it('an ed25519 seed that does not give the public key in the file is refused when signing', () => {
+    // the file is read as it stands (no scalar multiplication at load time); the signer checks
+    const other = generateKey({ type: 'ed25519', random: (n) => new Uint8Array(n).fill(6) });
+    if (key.type !== 'ssh-ed25519' || other.type !== 'ssh-ed25519') throw new Error('test keys are ed25519');
+    const blob = encodeOpensshPrivateKey({ ...key, seed: other.seed });
+    const parsed = parsePrivateKey(blob, { file: 'id_test' }).privateKey;
+    expect(() => ed25519Signer(parsed as typeof key)).toThrow(/does not match/);
   });
 
   it('empty and non-key input', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VersionReader, makeIdentification, parseIdentification } from '../src/transport/version.ts';
-import { OutputBuffer, PacketOpener, PacketSealer } from '../src/transport/packets.ts';
+import { OutputBuffer, PacketOpener, PacketSealer, type DirectOpenCipher, type DirectSealCipher } from '../src/transport/packets.ts';
+import type { PacketCipher } from '@seashell/kernel';
 import { buildKexinit, guessWasRight, negotiate, parseKexinit } from '../src/transport/kexinit.ts';
 import { DisconnectReason, ProtocolError } from '../src/wire/index.ts';
 import { Debug, Kexinit } from '../src/messages/index.ts';
@@ -63,6 +64,31 @@ describe('version exchange (RFC 4253 §4.2)', () => {
   });
 });
 
+/**
+ * A cipher with the transport's direct paths (as packages/node's node:crypto AES-GCM has them),
+ * made from an in-place one: packets of at least `min` bytes are opened from where they lie into
+ * a new buffer and sealed into the output block; smaller ones take the in-place calls.
+ */
+function withDirectPaths(c: PacketCipher, min: number): PacketCipher & DirectOpenCipher & DirectSealCipher {
+  return Object.assign(Object.create(c) as PacketCipher, {
+    openFrom(seq: number, src: Uint8Array, pos: number, packetLen: number): Uint8Array | false | null {
+      if (packetLen < min) return null;
+      const before = src.slice(pos, pos + packetLen + c.macLength);
+      c.ioView.set(src.subarray(pos, pos + packetLen + c.macLength));
+      const ok = c.open(seq, packetLen);
+      expect(src.subarray(pos, pos + packetLen + c.macLength)).toEqual(before);
+      return ok ? c.ioView.slice(4, packetLen) : false;
+    },
+    sealTo(seq: number, packetLen: number, dst: Uint8Array, at: number): boolean {
+      if (packetLen < min) return false;
+      c.seal(seq, packetLen);
+      dst.set(c.ioView.subarray(0, packetLen + c.macLength), at);
+      c.ioView.fill(0xa5, 0, packetLen + c.macLength); // ioView's contents are unspecified afterwards
+      return true;
+    },
+  });
+}
+
 describe('binary packet protocol (RFC 4253 §6)', () => {
   const keys = (n: number) => ({ key: new Uint8Array(n).fill(1), iv: new Uint8Array(16).fill(2) });
   const ciphers = {
@@ -71,7 +97,64 @@ describe('binary packet protocol (RFC 4253 §6)', () => {
     gcm: () => refGcm('aes128-gcm@openssh.com')(keys(16)),
     ctrEtm: () => refCtr('aes128-ctr')({ ...keys(16), mac: { spec: { name: 'hmac-sha2-256-etm@openssh.com', keyLength: 32, etm: true }, key: new Uint8Array(32).fill(3) } }),
     ctrEam: () => refCtr('aes128-ctr')({ ...keys(16), mac: { spec: { name: 'hmac-sha2-512', keyLength: 64, etm: false }, key: new Uint8Array(64).fill(3) } }),
+    gcmDirect: () => withDirectPaths(refGcm('aes128-gcm@openssh.com')(keys(16)), 40),
   };
+
+  for (const name of ['chacha', 'gcmDirect'] as const) {
+    it(`${name}: bulk-sized packets in any split, with the receiver stopping and resuming; direct payloads are owned`, () => {
+      const out = new OutputBuffer(4096);
+      const rng = new Prng(7 + name.length);
+      const sealer = new PacketSealer(out, rng.source());
+      const opener = new PacketOpener();
+      opener.lendChannelData = true;
+      sealer.setCipher(ciphers[name]());
+      opener.setCipher(ciphers[name]());
+      // CHANNEL_DATA-like payloads (type 94) of many sizes, some tiny, some several KiB
+      const payloads = Array.from({ length: 60 }, (_, i) => {
+        const p = rng.bytes(i % 7 === 0 ? rng.range(1, 30) : rng.range(200, 5000));
+        p[0] = 94;
+        return p;
+      });
+      const wire: number[] = [];
+      for (const p of payloads) {
+        sealer.sealPayload(p);
+        for (let b; (b = out.take()); ) wire.push(...b);
+      }
+      const bytes = Uint8Array.from(wire);
+      const got: Uint8Array[] = [];
+      let stops = 0;
+      const onPacket = (p: Uint8Array, _seq: number, lent: boolean) => {
+        if (name === 'gcmDirect' && p.length > 40) expect(lent).toBe(false);
+        got.push(p.slice());
+        if (rng.range(0, 9) === 0) {
+          stops++;
+          return false; // the rest stays buffered until the next feed
+        }
+        return true;
+      };
+      for (let off = 0; off < bytes.length; ) {
+        const n = Math.min(bytes.length - off, rng.range(1, 9000));
+        opener.feed(bytes.slice(off, off + n), onPacket);
+        off += n;
+      }
+      for (let i = 0; i < 200 && opener.buffered > 0; i++) opener.feed(new Uint8Array(0), onPacket);
+      expect(stops).toBeGreaterThan(0);
+      expect(opener.buffered).toBe(0);
+      expect(got).toEqual(payloads);
+    });
+  }
+
+  it('gcmDirect: a corrupted bulk packet opened from where it lies is a MAC error', () => {
+    const out = new OutputBuffer();
+    const sealer = new PacketSealer(out, new Prng(2).source());
+    sealer.setCipher(ciphers.gcmDirect());
+    const opener = new PacketOpener();
+    opener.setCipher(ciphers.gcmDirect());
+    sealer.sealPayload(new Uint8Array(500).fill(94));
+    const wire = out.take()!;
+    wire[300] ^= 1;
+    expect(() => opener.feed(wire, () => true)).toThrow(expect.objectContaining({ reason: DisconnectReason.MAC_ERROR }));
+  });
 
   for (const [name, make] of Object.entries(ciphers)) {
     it(`${name}: payloads of every small size round-trip in any split; padding is 4+ random bytes to the block; seq wraps`, () => {

@@ -121,6 +121,25 @@ export class OutputBuffer {
 /** Writes the payload of a packet into `target` at `offset` (exactly the announced length). */
 export type PayloadWriter = (target: Uint8Array, offset: number) => void;
 
+/**
+ * A PacketCipher that can also put a sealed packet straight into another buffer (packages/node's
+ * node:crypto AES-GCM, whose ciphertext comes out in a new buffer anyway): the transport's output
+ * block instead of ioView, saving the copy from ioView to the output.
+ */
+export interface DirectSealCipher extends PacketCipher {
+  /**
+   * Seals the plaintext packet laid out in io[0, packetLen) as seal() would, but writes what goes
+   * on the wire (packetLen + macLength bytes) to dst[at, ...) and leaves ioView's contents
+   * unspecified; false, with nothing done, when this packet is not one it seals this way (the
+   * caller then uses seal()).
+   */
+  sealTo(seq: number, packetLen: number, dst: Uint8Array, at: number): boolean;
+}
+
+function directSealer(c: PacketCipher): DirectSealCipher | null {
+  return typeof (c as Partial<DirectSealCipher>).sealTo === 'function' ? (c as DirectSealCipher) : null;
+}
+
 /** The sending half of the binary packet protocol. */
 export class PacketSealer {
   /** Sequence number of the next packet (uint32, wraps). */
@@ -129,6 +148,7 @@ export class PacketSealer {
   bytes = 0;
   packets = 0;
   private cipher: PacketCipher | null = null;
+  private direct: DirectSealCipher | null = null;
   private pad: Uint8Array = new Uint8Array(0);
   private padPos = 0;
 
@@ -144,6 +164,7 @@ export class PacketSealer {
     }
     this.cipher?.dispose();
     this.cipher = c;
+    this.direct = directSealer(c);
   }
 
   /** Largest payload one packet can carry. */
@@ -175,8 +196,14 @@ export class PacketSealer {
     fill(target, base + 5);
     this.fillPadding(target, base + 5 + payloadLen, padding);
     if (c) {
-      c.seal(this.seq, total);
-      this.out.append(c.ioView.subarray(0, total + mac));
+      const d = this.direct;
+      const dst = d ? this.out.reserve(total + mac) : null;
+      if (dst && d!.sealTo(this.seq, total, dst, this.out.offset)) {
+        this.out.commit(total + mac);
+      } else {
+        c.seal(this.seq, total);
+        this.out.append(c.ioView.subarray(0, total + mac));
+      }
     } else {
       this.out.commit(total);
     }
@@ -217,6 +244,27 @@ export type PacketHandler = (payload: Uint8Array, seq: number, lent: boolean) =>
 /** SSH_MSG_CHANNEL_DATA (RFC 4254 §5.2), the one message whose payload may be lent. */
 const CHANNEL_DATA = 94;
 
+/**
+ * A PacketCipher that can also open a packet where it lies in the receive buffer, into a new
+ * buffer of its own, instead of in place in ioView (packages/node's node:crypto AES-GCM, whose
+ * output is a new buffer anyway): that saves copying the ciphertext into ioView and the plaintext
+ * back. The payload it gives is the caller's to keep (not lent).
+ */
+export interface DirectOpenCipher extends PacketCipher {
+  /**
+   * Opens the packet at src[pos, pos + packetLen + macLength) (packetLen = 4 + packet_length, as
+   * decryptLength read it from ioView) without writing to src. Returns bytes [4, packetLen) of the
+   * plaintext (padding_length, payload, padding) in a new buffer nobody else holds; false when the
+   * tag is wrong (nothing of the plaintext released, the cipher's state unchanged); null when this
+   * packet is not one it opens directly (the caller then uses open() on ioView).
+   */
+  openFrom(seq: number, src: Uint8Array, pos: number, packetLen: number): Uint8Array | false | null;
+}
+
+function directOpener(c: PacketCipher): DirectOpenCipher | null {
+  return typeof (c as Partial<DirectOpenCipher>).openFrom === 'function' ? (c as DirectOpenCipher) : null;
+}
+
 /** The receiving half of the binary packet protocol. */
 export class PacketOpener {
   /** Sequence number of the next packet (uint32, wraps). */
@@ -225,6 +273,7 @@ export class PacketOpener {
   bytes = 0;
   packets = 0;
   private cipher: PacketCipher | null = null;
+  private direct: DirectOpenCipher | null = null;
   private pend: Uint8Array = new Uint8Array(0);
   private pendStart = 0;
   private pendEnd = 0;
@@ -247,6 +296,7 @@ export class PacketOpener {
     }
     this.cipher?.dispose();
     this.cipher = c;
+    this.direct = directOpener(c);
   }
 
   /** Bytes received and not yet turned into packets. */
@@ -261,36 +311,54 @@ export class PacketOpener {
 
   /** Takes bytes in any split and calls `onPacket` for each complete packet, in order. */
   feed(chunk: Uint8Array, onPacket: PacketHandler): void {
-    let src: Uint8Array;
-    let pos: number;
-    let end: number;
-    if (this.pendEnd === this.pendStart) {
-      src = chunk;
-      pos = 0;
-      end = chunk.length;
-    } else {
-      this.append(chunk);
-      src = this.pend;
-      pos = this.pendStart;
-      end = this.pendEnd;
+    let off = 0;
+    // Bytes from earlier chunks are waiting: complete their packets in pend, taking from the chunk
+    // only what each needs, so that once pend is empty the rest of the chunk is read where it
+    // lies (at bulk rates most packets straddle two socket chunks; copying whole chunks into pend
+    // cost a pass over every byte received).
+    while (this.pendEnd > this.pendStart) {
+      const have = this.pendEnd - this.pendStart;
+      const need = this.needed();
+      if (have < need) {
+        const n = Math.min(need - have, chunk.length - off);
+        if (n === 0) return;
+        this.append(chunk.subarray(off, off + n));
+        off += n;
+        if (have + n < need) return;
+      }
+      let r: ReturnType<PacketOpener['open']>;
+      try {
+        r = this.open(this.pend, this.pendStart, this.pendEnd);
+      } catch (e) {
+        this.append(chunk.subarray(off));
+        throw e;
+      }
+      if (r === undefined) continue; // the length is known now: top up to the whole packet
+      this.pendStart += r.consumed;
+      if (this.pendStart === this.pendEnd) this.pendStart = this.pendEnd = 0;
+      if (!onPacket(r.payload, r.seq, r.lent)) {
+        this.append(chunk.subarray(off));
+        return;
+      }
     }
+    let pos = off;
+    const end = chunk.length;
     try {
       while (pos < end) {
-        const r = this.open(src, pos, end);
+        const r = this.open(chunk, pos, end);
         if (r === undefined) break;
         pos += r.consumed;
-        if (src === this.pend) this.pendStart = pos;
         if (!onPacket(r.payload, r.seq, r.lent)) break;
       }
     } finally {
-      if (src === chunk) {
-        this.pendStart = this.pendEnd = 0;
-        if (pos < end) this.append(chunk.subarray(pos, end));
-      } else {
-        this.pendStart = pos;
-        if (this.pendStart === this.pendEnd) this.pendStart = this.pendEnd = 0;
-      }
+      if (pos < end) this.append(chunk.subarray(pos, end));
     }
+  }
+
+  /** Bytes pend must hold before its next packet can be opened (or, before that, its length read). */
+  private needed(): number {
+    if (this.total >= 0) return this.total + (this.cipher ? this.cipher.macLength : 0);
+    return this.cipher ? this.cipher.firstBlockLength : 4;
   }
 
   private append(b: Uint8Array): void {
@@ -333,6 +401,12 @@ export class PacketOpener {
     if (avail < total + mac) return undefined;
     let plain: Uint8Array;
     let at: number;
+    const d = this.direct;
+    if (d) {
+      const r = d.openFrom(this.seq, src, pos, total);
+      if (r === false) throw new ProtocolError('message authentication code incorrect', DisconnectReason.MAC_ERROR);
+      if (r !== null) return this.opened(r, 0, total, mac, false);
+    }
     if (c) {
       const first = this.first!;
       c.ioView.set(first, 0);
@@ -344,12 +418,21 @@ export class PacketOpener {
       plain = src;
       at = pos;
     }
-    const padding = plain[at + 4];
+    return this.opened(plain, at + 4, total, mac, true);
+  }
+
+  /**
+   * The packet whose plaintext from padding_length on is at plain[at, ...): its payload, and the
+   * counters moved on. `shared`: plain is the cipher's buffer (or the receive buffer), so the
+   * payload is copied unless it may be lent; otherwise plain is ours and the payload a view of it.
+   */
+  private opened(plain: Uint8Array, at: number, total: number, mac: number, shared: boolean): { payload: Uint8Array; seq: number; consumed: number; lent: boolean } {
+    const padding = plain[at];
     const payloadLen = total - 5 - padding;
     if (padding < MIN_PADDING) throw new ProtocolError(`packet padding of ${padding} bytes is under the minimum of ${MIN_PADDING}`);
     if (payloadLen < 1) throw new ProtocolError(`packet padding of ${padding} bytes leaves no room for a payload`);
-    const lent = this.lendChannelData && plain[at + 5] === CHANNEL_DATA;
-    const payload = lent ? plain.subarray(at + 5, at + 5 + payloadLen) : plain.slice(at + 5, at + 5 + payloadLen);
+    const lent = shared && this.lendChannelData && plain[at + 1] === CHANNEL_DATA;
+    const payload = lent || !shared ? plain.subarray(at + 1, at + 1 + payloadLen) : plain.slice(at + 1, at + 1 + payloadLen);
     const seq = this.seq;
     this.seq = (this.seq + 1) >>> 0;
     this.bytes += total + mac;

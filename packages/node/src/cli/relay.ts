@@ -8,7 +8,7 @@
 import { createServer as httpCreateServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { WebSocket, WebSocketServer, RawData } from 'ws';
 import type { Command } from './command.ts';
 import { list, parseArgs, str, UsageError } from './args.ts';
 import { parseListen } from './serve.ts';
@@ -85,6 +85,12 @@ export function startRelay(options: RelayOptions): Promise<Relay> {
   const allow = options.allow.map((t) => ({ host: t.host.toLowerCase(), port: t.port }));
   if (allow.length === 0) throw new TypeError('startRelay: allow must list at least one target');
   for (const t of allow) if (!t.host || !Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new TypeError(`startRelay: bad target ${JSON.stringify(t)}`);
+  // ws (with the http, https and zlib it loads) only once a relay starts: loading it cost every
+  // other `seashell` command ~40 ms of start-up.
+  return import('ws').then(({ WebSocketServer: Wss }) => listen(Wss, options, allow));
+}
+
+function listen(Wss: typeof WebSocketServer, options: RelayOptions, allow: RelayTarget[]): Promise<Relay> {
   const maxConnections = options.maxConnections ?? 64;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const hwm = options.highWaterMark ?? 1 << 20;
@@ -95,7 +101,7 @@ export function startRelay(options: RelayOptions): Promise<Relay> {
     res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
     res.end(`seashell relay: connect with a WebSocket, e.g. ws://HOST:PORT/?target=${show(allow[0])}\n`);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? 1 << 20, perMessageDeflate: false });
+  const wss = new Wss({ noServer: true, maxPayload: options.maxMessage ?? 1 << 20, perMessageDeflate: false });
 
   const refuseUpgrade = (socket: Duplex, status: number, text: string, why: string) => {
     log(`refused upgrade: ${why}`);
