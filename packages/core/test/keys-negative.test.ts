@@ -14,7 +14,6 @@ import {
   type KeyErrorCode,
 } from '../src/keys/index.ts';
 import { base64Encode } from '../src/keys/bytes.ts';
-import { ed25519Signer } from '../src/keys/ed25519.ts';
 
 const key = generateKey({ type: 'ed25519', random: (n) => new Uint8Array(n).fill(5) });
 const good = formatPrivateKey(key, { comment: 'c' });
