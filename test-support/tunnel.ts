@@ -1,7 +1,7 @@
 // Tunnel test helpers: a loopback HTTP server serving a deterministic payload and hashing
 // uploads, HTTP client calls that hash what they receive, and a background child (ssh -N ...)
 // that is always killed. Every wait is bounded.
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type RequestOptions, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -48,8 +48,13 @@ export async function startPayloadServer(size: number): Promise<PayloadServer> {
 
 /** GET http://127.0.0.1:port/data; resolves with the byte count and sha256 of the body. */
 export function download(port: number, timeoutMs = 60_000): Promise<{ bytes: number; sha256: string }> {
+  return downloadWith({ host: '127.0.0.1', port }, `port ${port}`, timeoutMs);
+}
+
+/** GET /data from where `target` says (host and port, or a unix socketPath); byte count and sha256 of the body. */
+export function downloadWith(target: RequestOptions, what: string, timeoutMs = 60_000): Promise<{ bytes: number; sha256: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/data', timeout: timeoutMs }, (res) => {
+    const req = request({ ...target, path: '/data', timeout: timeoutMs }, (res) => {
       const h = createHash('sha256');
       let bytes = 0;
       res.on('data', (d: Buffer) => {
@@ -59,7 +64,7 @@ export function download(port: number, timeoutMs = 60_000): Promise<{ bytes: num
       res.on('end', () => resolve({ bytes, sha256: h.digest('hex') }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`download through port ${port} timed out`)));
+    req.on('timeout', () => req.destroy(new Error(`download through ${what} timed out`)));
     req.on('error', reject);
     req.end();
   });

@@ -1,11 +1,11 @@
 // Unix-socket helpers for streamlocal tunnel tests (OpenSSH PROTOCOL §2.4): an HTTP server on a
 // unix socket serving the same deterministic payload as tunnel.ts, a download over a unix socket
 // that hashes what it receives, and bounded waits for a socket to accept or to vanish.
-import { createServer, request, type Server } from 'node:http';
-import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
 import { payload, sha256 } from './interop.ts';
+import { downloadWith } from './tunnel.ts';
 
 export interface UnixPayloadServer {
   path: string;
@@ -44,21 +44,8 @@ export async function startUnixPayloadServer(path: string, size: number): Promis
  * call really goes through the socket); resolves with the byte count and sha256 of the body.
  */
 export function downloadUnix(path: string, timeoutMs = 60_000): Promise<{ bytes: number; sha256: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: path, path: '/data', timeout: timeoutMs, agent: false }, (res) => {
-      const h = createHash('sha256');
-      let bytes = 0;
-      res.on('data', (d: Buffer) => {
-        h.update(d);
-        bytes += d.length;
-      });
-      res.on('end', () => resolve({ bytes, sha256: h.digest('hex') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`download through ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
+  // agent: false, a fresh connection each time (a kept-alive one could outlive a cancelled forward)
+  return downloadWith({ socketPath: path, agent: false }, path, timeoutMs);
 }
 
 /** Resolves when the unix socket at `path` accepts a connection; rejects after timeoutMs or once alive() is false. */

@@ -446,21 +446,7 @@ export class SshClient {
       return;
     }
     const ch = this.conn.openChannel({ type: 'direct-tcpip', host, port, originatorAddress: origin.host, originatorPort: origin.port });
-    const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
-    this.sinks.set(ch, {
-      event: (ev) => {
-        if (ev.type === 'channelOpened') {
-          onOpen?.(true);
-          pipe.start();
-        } else {
-          if (ev.type === 'channelOpenFailed') onOpen?.(false, ev.description);
-          pipe.event(ev);
-        }
-      },
-      abort: (e) => pipe.abort(e),
-      drained: () => pipe.drained(),
-    });
-    this.driver.schedule();
+    this.bindPipe(ch, stream, onOpen);
   }
 
   /**
@@ -538,6 +524,11 @@ export class SshClient {
     }
     const data = new SshWriter().string(socketPath).string('').uint32(0).finish();
     const ch = this.conn.openChannel({ type: 'direct-streamlocal@openssh.com', data });
+    this.bindPipe(ch, stream, onOpen);
+  }
+
+  /** Joins a byte stream to a channel being opened: data moves once the server accepts it. */
+  private bindPipe(ch: Channel, stream: ByteStream, onOpen?: (ok: boolean, reason?: string) => void): void {
     const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
     this.sinks.set(ch, {
       event: (ev) => {
