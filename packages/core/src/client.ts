@@ -709,23 +709,7 @@ export class SshClient {
       this.driver.pump();
       return;
     }
-    Promise.resolve()
-      .then(() => fwd.onConnection({ bindHost: fwd.bindHost, bindPort: fwd.bindPort, originHost: info.originatorAddress, originPort: info.originatorPort }))
-      .then(
-        (stream) => {
-          if (ch.state !== 'pending' || this.ended) return stream.destroy();
-          const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
-          this.sinks.set(ch, pipe);
-          ch.accept();
-          pipe.start();
-          this.driver.pump();
-        },
-        (e: Error) => {
-          if (ch.state !== 'pending' || this.ended) return;
-          ch.reject(2, `cannot connect: ${e?.message ?? e}`);
-          this.driver.pump();
-        },
-      );
+    this.acceptWith(ch, () => fwd.onConnection({ bindHost: fwd.bindHost, bindPort: fwd.bindPort, originHost: info.originatorAddress, originPort: info.originatorPort }));
   }
 
   /** Sends DISCONNECT and closes the stream; resolves when it is closed. */
