@@ -15,10 +15,9 @@ export interface PayloadServer {
   close(): Promise<void>;
 }
 
-/** GET /data: `size` bytes; POST /upload: answers "<bytes> <sha256>" of the body. */
-export async function startPayloadServer(size: number): Promise<PayloadServer> {
+/** The HTTP service of the payload servers: GET /data gives `size` deterministic bytes, POST /upload answers "<bytes> <sha256>" of the body. */
+export function payloadService(size: number): { server: Server; sha256: string } {
   const data = payload(size, 5);
-  const digest = sha256(data);
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/data') {
       res.writeHead(200, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
@@ -37,6 +36,12 @@ export async function startPayloadServer(size: number): Promise<PayloadServer> {
     }
     res.writeHead(404).end();
   });
+  return { server, sha256: sha256(data) };
+}
+
+/** payloadService on 127.0.0.1 at a free port. */
+export async function startPayloadServer(size: number): Promise<PayloadServer> {
+  const { server, sha256: digest } = payloadService(size);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     port: (server.address() as AddressInfo).port,

@@ -1,11 +1,9 @@
 // Unix-socket helpers for streamlocal tunnel tests (OpenSSH PROTOCOL §2.4): an HTTP server on a
 // unix socket serving the same deterministic payload as tunnel.ts, a download over a unix socket
 // that hashes what it receives, and bounded waits for a socket to accept or to vanish.
-import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
-import { payload, sha256 } from './interop.ts';
-import { downloadWith } from './tunnel.ts';
+import { downloadWith, payloadService } from './tunnel.ts';
 
 export interface UnixPayloadServer {
   path: string;
@@ -15,18 +13,9 @@ export interface UnixPayloadServer {
   close(): Promise<void>;
 }
 
-/** GET /data on the unix socket `path`: `size` bytes (the same bytes as startPayloadServer's). */
+/** payloadService (GET /data: the same bytes as startPayloadServer's) on the unix socket `path`. */
 export async function startUnixPayloadServer(path: string, size: number): Promise<UnixPayloadServer> {
-  const data = payload(size, 5);
-  const digest = sha256(data);
-  const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/data') {
-      res.writeHead(200, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
-      res.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      return;
-    }
-    res.writeHead(404).end();
-  });
+  const { server, sha256: digest } = payloadService(size);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve());

@@ -391,21 +391,7 @@ export class SshClient {
       this.driver.pump();
       return;
     }
-    open().then(
-      (stream) => {
-        if (ch.state !== 'pending' || this.ended) return stream.destroy();
-        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
-        this.sinks.set(ch, pipe);
-        ch.accept();
-        pipe.start();
-        this.driver.pump();
-      },
-      (e: Error) => {
-        if (ch.state !== 'pending' || this.ended) return;
-        ch.reject(2, `cannot reach the agent: ${e?.message ?? e}`);
-        this.driver.pump();
-      },
-    );
+    this.acceptWith(ch, open, 'cannot reach the agent');
   }
 
   /** Opens a direct-tcpip channel (ssh -W): the server connects to host:port. */
@@ -681,8 +667,11 @@ export class SshClient {
     this.acceptWith(ch, () => fwd.onConnection({ socketPath }));
   }
 
-  /** Accepts a channel the server opened once `open` yields the local stream to join it to; rejects it when that fails. */
-  private acceptWith(ch: Channel, open: () => ByteStream | Promise<ByteStream>): void {
+  /**
+   * Accepts a channel the server opened once `open` yields the local stream to join it to; rejects
+   * it when that fails, the reason starting with `failure`.
+   */
+  private acceptWith(ch: Channel, open: () => ByteStream | Promise<ByteStream>, failure = 'cannot connect'): void {
     Promise.resolve()
       .then(open)
       .then(
@@ -696,7 +685,7 @@ export class SshClient {
         },
         (e: Error) => {
           if (ch.state !== 'pending' || this.ended) return;
-          ch.reject(2, `cannot connect: ${e?.message ?? e}`);
+          ch.reject(2, `${failure}: ${e?.message ?? e}`);
           this.driver.pump();
         },
       );

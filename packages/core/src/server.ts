@@ -601,7 +601,12 @@ export class ServerConnectionHandle {
       this.driver.pump();
       return;
     }
-    o.net!.connectUnix!(path).then(
+    this.acceptWith(ch, o.net!.connectUnix!(path), path);
+  }
+
+  /** Accepts a channel the client opened once `connecting` gives the stream to join it to; rejects it (naming `target`) when that fails. */
+  private acceptWith(ch: Channel, connecting: Promise<ByteStream>, target: string): void {
+    connecting.then(
       (stream) => {
         if (this.conn.closed || ch.state !== 'pending') return stream.destroy();
         const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
@@ -612,7 +617,7 @@ export class ServerConnectionHandle {
       },
       (e: Error) => {
         if (this.conn.closed || ch.state !== 'pending') return;
-        ch.reject(2, `cannot connect to ${path}: ${e.message}`);
+        ch.reject(2, `cannot connect to ${target}: ${e.message}`);
         this.driver.pump();
       },
     );
@@ -630,21 +635,7 @@ export class ServerConnectionHandle {
       this.driver.pump();
       return;
     }
-    o.net!.connect(host, port).then(
-      (stream) => {
-        if (this.conn.closed || ch.state !== 'pending') return stream.destroy();
-        const pipe = new ChannelPipe(ch, stream, () => this.driver.schedule(), () => this.driver.writeBlocked);
-        this.pipes.set(ch, pipe);
-        ch.accept();
-        pipe.start();
-        this.driver.pump();
-      },
-      (e: Error) => {
-        if (this.conn.closed || ch.state !== 'pending') return;
-        ch.reject(2, `cannot connect to ${host}:${port}: ${e.message}`);
-        this.driver.pump();
-      },
-    );
+    this.acceptWith(ch, o.net!.connect(host, port), `${host}:${port}`);
   }
 
   /** tcpip-forward / cancel-tcpip-forward (RFC 4254 §7.1); others were already refused by the engine. */

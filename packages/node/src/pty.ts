@@ -127,6 +127,34 @@ function clampSize(n: number): number {
 }
 
 /**
+ * Joins a child's stdio to a session channel with backpressure both ways: the child's stdout and
+ * stderr pause while the channel is full, the channel stops while the child's stdin is full, and
+ * the channel's EOF closes stdin. Used for shells and exec requests alike.
+ */
+export function pipeChild(child: ChildProcess, exec: ServerExec): void {
+  const outs = [
+    [child.stdout!, (d: Uint8Array) => exec.write(d)],
+    [child.stderr!, (d: Uint8Array) => exec.writeStderr(d)],
+  ] as const;
+  for (const [src, write] of outs) {
+    src.on('data', (d: Buffer) => {
+      if (!write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))) src.pause();
+    });
+  }
+  exec.onDrain(() => {
+    for (const [src] of outs) if (src.isPaused()) src.resume();
+  });
+  child.stdin!.on('error', () => {}); // the command may exit without reading everything (EPIPE)
+  exec.onData((d) => {
+    if (!child.stdin!.destroyed && !child.stdin!.write(d)) {
+      exec.pause();
+      child.stdin!.once('drain', () => exec.resume());
+    }
+  });
+  exec.onEnd(() => child.stdin!.end());
+}
+
+/**
  * Runs exec's session: with exec.pty, `command` (or the login shell for kind 'shell') on a
  * pseudo-terminal of the requested size; without, over pipes. Wires stdio with backpressure
  * both ways, window-change, signals and the exit status.
@@ -187,26 +215,7 @@ export function runShell(exec: ServerExec, opts: ShellSpawnOptions): void {
     exec.writeStderr(new TextEncoder().encode(`seashell: cannot start ${shell}: ${e.message}\n`));
     exec.exit(127);
   });
-  const outs = [
-    [child.stdout!, (d: Uint8Array) => exec.write(d)],
-    [child.stderr!, (d: Uint8Array) => exec.writeStderr(d)],
-  ] as const;
-  for (const [src, write] of outs) {
-    src.on('data', (d: Buffer) => {
-      if (!write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))) src.pause();
-    });
-  }
-  exec.onDrain(() => {
-    for (const [src] of outs) if (src.isPaused()) src.resume();
-  });
-  child.stdin!.on('error', () => {});
-  exec.onData((d) => {
-    if (!child.stdin!.destroyed && !child.stdin!.write(d)) {
-      exec.pause();
-      child.stdin!.once('drain', () => exec.resume());
-    }
-  });
-  exec.onEnd(() => child.stdin!.end());
+  pipeChild(child, exec);
   // A resize may come before script's child (and its pty) exists, or just before the startup
   // line's own stty runs: retry until the device is there, and apply the latest size once more
   // a moment later so the startup stty cannot win.

@@ -28,7 +28,7 @@ import type { Command } from './command.ts';
 import { flag, list, parseArgs, parsePort, str, UsageError, parseList } from './args.ts';
 import { expandHome, home, readTextIfExists, sshPath, writeFileSafely } from '../files.ts';
 import { fingerprintLine, keyTypeLabel } from './keyinfo.ts';
-import { ptyAvailable, runShell } from '../pty.ts';
+import { pipeChild, ptyAvailable, runShell } from '../pty.ts';
 import { forwardingPolicy, FORWARDING_USAGE, FORWARDING_SPEC } from './serve-forwarding.ts';
 
 const usage = `usage: seashell serve [--listen ADDR:PORT] [--host-key FILE]... [--authorized-keys FILE] [--root DIR]
@@ -123,28 +123,7 @@ export function runCommand(exec: ServerExec, command: string, cwd: string, env: 
     exec.writeStderr(new TextEncoder().encode(`seashell: cannot run /bin/sh: ${e.message}\n`));
     exec.exit(127);
   });
-  // remote stdout/stderr: pause the pipe while the channel is full
-  const outs = [
-    [child.stdout!, (d: Uint8Array) => exec.write(d)],
-    [child.stderr!, (d: Uint8Array) => exec.writeStderr(d)],
-  ] as const;
-  for (const [src, write] of outs) {
-    src.on('data', (d: Buffer) => {
-      if (!write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))) src.pause();
-    });
-  }
-  exec.onDrain(() => {
-    for (const [src] of outs) if (src.isPaused()) src.resume();
-  });
-  // remote stdin: stop the channel while the pipe is full
-  child.stdin!.on('error', () => {}); // the command may exit without reading everything (EPIPE)
-  exec.onData((d) => {
-    if (!child.stdin!.destroyed && !child.stdin!.write(d)) {
-      exec.pause();
-      child.stdin!.once('drain', () => exec.resume());
-    }
-  });
-  exec.onEnd(() => child.stdin!.end());
+  pipeChild(child, exec);
   exec.onSignal((name) => {
     if (SIGNALS.has(name) && !exited) child.kill(`SIG${name}` as NodeJS.Signals);
   });
