@@ -12,6 +12,7 @@ import {
   type StrictHostKeyChecking,
 } from '@seashell/core';
 import { connect, type SshClient } from '../index.ts';
+import type { SshAgent } from '@seashell/core';
 import type { Command } from './command.ts';
 import { flag, list, parseArgs, parseList, parsePort, str, UsageError, type OptionSpec, type Parsed } from './args.ts';
 import { defaultIdentityFiles, expandHome, sshPath } from '../files.ts';
@@ -215,15 +216,22 @@ export function reportConnectionError(e: unknown, cfg: ConnectionConfig): void {
   if (process.env.SEASHELL_DEBUG) process.stderr.write(`${err.stack}\n`);
 }
 
-/** Logs in as exec does (identities, known_hosts policy, algorithm lists). */
-export async function connectWith(cfg: ConnectionConfig): Promise<SshClient> {
+/**
+ * Logs in as exec does (identities, known_hosts policy, algorithm lists). `agent` is for callers
+ * that use an ssh-agent (seashell ssh): its keys are tried too, so the identity files may be none;
+ * null means such a caller found no agent (the error then suggests one).
+ */
+export async function connectWith(cfg: ConnectionConfig, agent?: SshAgent | null): Promise<SshClient> {
   const keys = loadIdentities(cfg);
-  if (keys.length === 0) throw new Error(`no usable identity: give -i KEY (tried ${cfg.identities.join(', ') || 'no ~/.ssh/id_* files'})`);
+  if (keys.length === 0 && !agent) {
+    throw new Error(`no usable identity: give -i KEY${agent === undefined ? '' : ' or run an ssh-agent'} (tried ${cfg.identities.join(', ') || 'no ~/.ssh/id_* files'})`);
+  }
   const client = await connect({
     host: cfg.host,
     port: cfg.port,
     username: cfg.user,
-    privateKey: keys,
+    privateKey: keys.length ? keys : undefined,
+    agent: agent ?? undefined,
     passphrase: process.env.SEASHELL_PASSPHRASE,
     knownHostsFile: cfg.knownHostsFile,
     strictHostKeyChecking: cfg.strict,

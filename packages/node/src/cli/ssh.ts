@@ -6,14 +6,13 @@
 // (exit 255), as with ssh -o ExitOnForwardFailure=yes. -A forwards the agent.
 import type { SshClient, ExecProcess, ShellProcess, SshAgent } from '@seashell/core';
 import { KeyFileError, isWrongPassphrase } from '@seashell/core';
-import { connect } from '../index.ts';
 import { connectStream } from '../forward.ts';
 import { connectUnixSocket } from '../unix-socket.ts';
 import { startSocksProxy } from '../socks.ts';
 import { agentFromEnv, enableAgentForwarding } from '../agent.ts';
 import type { Command } from './command.ts';
 import { flag, list, UsageError } from './args.ts';
-import { loadIdentities, parseExecArgs, type ExecConfig } from './exec.ts';
+import { connectWith, parseExecArgs, type ExecConfig } from './exec.ts';
 
 const usage = `usage: seashell ssh [-p PORT] [-i KEY]... [-l USER] [-o OPTION=VALUE]... [-c CIPHERS] [-m MACS]
                     [--kex KEXES] [--host-key-algorithms ALGS] [-t|-T] [-N] [-A]
@@ -182,24 +181,8 @@ interface SshFlags {
 }
 
 async function runSsh(cfg: ExecConfig, f: SshFlags): Promise<number> {
-  const keys = loadIdentities(cfg);
   const agent = await usableAgent(cfg.quiet);
-  if (keys.length === 0 && !agent) throw new Error(`no usable identity: give -i KEY or run an ssh-agent (tried ${cfg.identities.join(', ') || 'no ~/.ssh/id_* files'})`);
-  const client = await connect({
-    host: cfg.host,
-    port: cfg.port,
-    username: cfg.user,
-    privateKey: keys.length ? keys : undefined,
-    agent: agent ?? undefined,
-    passphrase: process.env.SEASHELL_PASSPHRASE,
-    knownHostsFile: cfg.knownHostsFile,
-    strictHostKeyChecking: cfg.strict,
-    algorithms: cfg.algorithms,
-    connectTimeoutMs: cfg.connectTimeoutMs,
-  });
-  if (client.hostKey.knownHosts === 'unknown' && !cfg.quiet) {
-    process.stderr.write(`Warning: Permanently added '${cfg.host}' (${client.hostKey.type}) to the list of known hosts.\n`);
-  }
+  const client = await connectWith(cfg, agent);
   const closers: (() => void)[] = [];
   try {
     await setUpForwards(client, f, closers, cfg.streamLocalBindUnlink);
