@@ -9,7 +9,9 @@
 // are interleaved (A B C A B C ...) over --rounds and medians reported: the machine is noisy.
 // Before timing, one `seashell get` to a file and one `seashell put` are checked with sha256.
 // Writes bench/results/sftp-node.json for readme-table.mjs.
-//   node bench/sftp.bench.mjs [--size MiB (1024)] [--rounds N (3)] [--ciphers a,b] [--no-verify]
+//   node bench/sftp.bench.mjs [--size MiB (1024)] [--rounds N (3)] [--ciphers a,b] [--kinds download,upload,serve] [--no-verify]
+// With --kinds or --ciphers narrowed, the results are printed but bench/results/sftp-node.json is
+// left alone (README's table must come from the full run).
 // Needs the build (npm run build), sshd, sftp, ssh-keygen and /usr/bin/time.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,7 +32,9 @@ const arg = (flag, dflt) => {
 const sizeMiB = Number(arg('--size', '1024'));
 const rounds = Number(arg('--rounds', '3'));
 const ciphers = arg('--ciphers', 'chacha20-poly1305@openssh.com,aes128-gcm@openssh.com').split(',');
+const kinds = arg('--kinds', 'download,upload,serve').split(',');
 const verify = !process.argv.includes('--no-verify');
+const fullRun = process.argv.indexOf('--kinds') < 0 && process.argv.indexOf('--ciphers') < 0;
 const SIZE = sizeMiB * 1024 * 1024;
 const GiB = 1024 ** 3;
 for (const [what, p] of [['the CLI build (npm run build)', CLI], ['sftp', SFTP], ['/usr/bin/time', TIME]]) {
@@ -171,6 +175,7 @@ try {
     });
   }
 
+  for (let i = cases.length - 1; i >= 0; i--) if (!kinds.includes(cases[i].kind)) cases.splice(i, 1);
   const samples = new Map(cases.map((c) => [c.name, Object.fromEntries(Object.keys(c.impls).map((k) => [k, []]))]));
   const load = [];
   for (let r = 0; r < rounds; r++) {
@@ -244,8 +249,10 @@ try {
       `CPU rows show seconds per GiB; their ratio is theirs/ours, so the 1.2x CPU target is ratio >= 0.83. ` +
       `Each upload writes a new file (the previous upload is removed, untimed, before every run).`,
   };
-  writeFileSync(join(here, 'results', 'sftp-node.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(`\nwrote bench/results/sftp-node.json (${results.length} rows)`);
+  if (fullRun) {
+    writeFileSync(join(here, 'results', 'sftp-node.json'), JSON.stringify(out, null, 2) + '\n');
+    console.log(`\nwrote bench/results/sftp-node.json (${results.length} rows)`);
+  } else console.log('\n--kinds/--ciphers narrowed the run: bench/results/sftp-node.json left as it was');
 } finally {
   await serve?.stop();
   await sshd?.stop();
