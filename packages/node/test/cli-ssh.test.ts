@@ -1,7 +1,7 @@
 // `seashell ssh` (the built CLI) against OpenSSH sshd: an interactive login through tmux (tty,
 // stty size following the pane, ~. and the exit code), a command's exit code, -L and -R through
 // the CLI, -D as a SOCKS5 and SOCKS4a proxy for curl, and a forward that cannot be set up failing
-// loudly.
+// loudly, and login failures reported as exec reports them.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithSshd, freePort, run, startSshd, waitForPort, type Sshd } from '../../../test-support/sshd.ts';
 import { CLI, cliBuilt, seashell } from '../../../test-support/cli.ts';
@@ -79,6 +79,15 @@ describeWithSshd('seashell ssh -> OpenSSH sshd', () => {
     const r = await seashell(['ssh', ...base(), dest(), 'echo hi; exit 7'], { env });
     expect(r.stdout.toString()).toBe('hi\n');
     expect(r.code).toBe(7);
+  });
+
+  it.runIf(cliBuilt)('an unknown host key fails with the same message and first-use hint as exec', async () => {
+    const args = ['-p', String(sshd.port), '-i', sshd.clientKeys.ed25519.path, '-o', 'UserKnownHostsFile=/dev/null', dest(), 'true'];
+    const viaSsh = await seashell(['ssh', ...args], { env });
+    const viaExec = await seashell(['exec', ...args], { env });
+    expect(viaSsh.code).toBe(255);
+    expect(viaSsh.stderr.toString()).toMatch(/HostKeyMismatchError: .*no .* host key is known[\s\S]*StrictHostKeyChecking=accept-new/);
+    expect(viaSsh.stderr.toString()).toBe(viaExec.stderr.toString());
   });
 
   it.runIf(cliBuilt)('-L and -R through the CLI carry an HTTP download intact', async () => {

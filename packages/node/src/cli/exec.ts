@@ -204,12 +204,13 @@ export const exec: Command = {
   },
 };
 
-/** Prints a connection (or login, or host key) failure the way exec does, with a hint where one helps. */
+/** Prints a connection (or login, or host key) failure for exec, ssh, get and put alike, with a hint where one helps. */
 export function reportConnectionError(e: unknown, cfg: ConnectionConfig): void {
   const err = e as Error;
   let msg = err.message;
   if (e instanceof KeyFileError && isWrongPassphrase(e)) msg = `${msg} (check SEASHELL_PASSPHRASE)`;
-  process.stderr.write(`seashell: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${msg}\n`);
+  // a usage mistake found late (e.g. a forward spec) reads like the early ones: no class name
+  process.stderr.write(`seashell: ${err.name && err.name !== 'Error' && err.name !== 'UsageError' ? `${err.name}: ` : ''}${msg}\n`);
   if (err.name === 'HostKeyMismatchError' && cfg.strict === 'yes' && /no .* host key is known/.test(msg)) {
     process.stderr.write(`seashell: to trust this host on first use, add -o StrictHostKeyChecking=accept-new\n`);
   }

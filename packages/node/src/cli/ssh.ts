@@ -5,14 +5,13 @@
 // end, OpenSSH PROTOCOL §2.4), -D (SOCKS4a/5); a forward that cannot be set up is an error
 // (exit 255), as with ssh -o ExitOnForwardFailure=yes. -A forwards the agent.
 import type { SshClient, ExecProcess, ShellProcess, SshAgent } from '@seashell/core';
-import { KeyFileError, isWrongPassphrase } from '@seashell/core';
 import { connectStream } from '../forward.ts';
 import { connectUnixSocket } from '../unix-socket.ts';
 import { startSocksProxy } from '../socks.ts';
 import { agentFromEnv, enableAgentForwarding } from '../agent.ts';
 import type { Command } from './command.ts';
 import { flag, list, UsageError } from './args.ts';
-import { connectWith, parseExecArgs, type ExecConfig } from './exec.ts';
+import { connectWith, parseExecArgs, reportConnectionError, type ExecConfig } from './exec.ts';
 
 const usage = `usage: seashell ssh [-p PORT] [-i KEY]... [-l USER] [-o OPTION=VALUE]... [-c CIPHERS] [-m MACS]
                     [--kex KEXES] [--host-key-algorithms ALGS] [-t|-T] [-N] [-A]
@@ -160,11 +159,7 @@ export const ssh: Command = {
     try {
       return await runSsh(cfg, { ...forwards, ttyCount, noTty: flag(p, 'noTty'), noCommand, agentForward: flag(p, 'agentForward') });
     } catch (e) {
-      const err = e as Error;
-      let msg = err.message;
-      if (e instanceof KeyFileError && isWrongPassphrase(e)) msg = `${msg} (check SEASHELL_PASSPHRASE)`;
-      process.stderr.write(`seashell: ${err.name && err.name !== 'Error' && err.name !== 'UsageError' ? `${err.name}: ` : ''}${msg}\n`);
-      if (process.env.SEASHELL_DEBUG) process.stderr.write(`${err.stack}\n`);
+      reportConnectionError(e, cfg);
       return 255;
     }
   },
