@@ -6,13 +6,20 @@
 // per-GiB gap to OpenSSH on a 1 GiB transfer); one file parses in a fraction of that.
 // Run after tsc (npm run build). dist/cli.js from tsc alone still works, only slower to start;
 // a file already bundled (it starts with MARK) is left as it is.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+// Layout after this script: dist/cli.bundle.js (the bundle) with dist/cli.bundle.js.map, which
+// esbuild chains through tsc's maps back to the .ts sources, and dist/cli.js, a two-line launcher
+// that turns source maps on first when SEASHELL_DEBUG is set. Node only applies maps to files
+// loaded after process.setSourceMapsEnabled(true), hence the launcher; without SEASHELL_DEBUG the
+// map is never read, so a normal start pays one extra module load and nothing else.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const MARK = '#!/usr/bin/env node\n// seashell CLI, bundled by scripts/bundle-cli.mjs';
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const cli = join(dist, 'cli.js');
+const bundle = join(dist, 'cli.bundle.js');
 if (readFileSync(cli, 'utf8').startsWith(MARK)) process.exit(0);
 const out = await build({
   entryPoints: [cli],
@@ -20,11 +27,23 @@ const out = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  outfile: bundle,
   write: false,
   logLevel: 'warning',
+  sourcemap: 'linked',
+  sourcesContent: false,
   // CommonJS dependencies (ws) call require() for Node built-ins; an ES module has none of its own.
   banner: { js: `${MARK.slice(MARK.indexOf('\n') + 1)}\nimport { createRequire as __seashellRequire } from 'node:module';\nconst require = __seashellRequire(import.meta.url);` },
 });
-const text = out.outputFiles[0].text.replace(/^#!.*\n/, '');
-writeFileSync(cli, `#!/usr/bin/env node\n${text}`);
+// written as esbuild made them: removing the hashbang line would shift every mapping by one line
+for (const f of out.outputFiles) writeFileSync(f.path, f.contents);
+rmSync(`${cli}.map`, { force: true }); // tsc's map of the file the launcher replaces
+writeFileSync(
+  cli,
+  `${MARK}: the bundle is cli.bundle.js.
+// SEASHELL_DEBUG=1 prints stack traces; with it, they point into the TypeScript sources.
+if (process.env.SEASHELL_DEBUG) process.setSourceMapsEnabled(true);
+await import('./cli.bundle.js');
+`,
+);
 chmodSync(cli, 0o755);

@@ -34,6 +34,17 @@ describeWithPeer('seashell CLI', cliBuilt, BUILD_HINT, () => {
     expect(execNoCmd.stderr).toMatch(/give the command to run/);
   });
 
+  it('SEASHELL_DEBUG=1 prints the stack, mapped back to the TypeScript sources; without it, one line', async () => {
+    const args = ['exec', '-i', '/dev/null', '-p', '1', '127.0.0.1', 'true'];
+    const plain = await seashell(args);
+    expect(plain.code).toBe(255);
+    expect(plain.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(/^seashell: KeyParseError: \/dev\/null: no "-----BEGIN/)]);
+    const debug = await seashell(args, { env: { ...process.env, SEASHELL_DEBUG: '1' } });
+    expect(debug.stderr.toString()).toMatch(/at parsePem \(\S*packages\/core\/src\/keys\/pem\.ts:\d+:\d+\)/);
+    expect(debug.stderr.toString()).toMatch(/packages\/node\/src\/cli\/exec\.ts:\d+/);
+    expect(debug.stderr.toString()).not.toMatch(/cli\.bundle\.js/);
+  });
+
   describeWithSshd('keygen and fingerprint against ssh-keygen', () => {
     const cases: { args: string[]; name: string; pass?: string }[] = [
       { name: 'ed25519', args: ['-t', 'ed25519'] },
