@@ -83,6 +83,11 @@ if (mode === '--vs-openssl') {
   process.exit(0);
 }
 
+if (process.arch !== 'x64') {
+  console.log(`sha256-x64: this script reads x64 code and OpenSSL's x64 paths; this machine is ${process.arch}`);
+  process.exit(0);
+}
+
 // ---- part 1: instruction mix ----
 const dump = spawnSync(process.execPath, ['--no-liftoff', '--print-wasm-code', self, '--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
 if (dump.status !== 0) throw new Error(`dump child failed: ${dump.stderr}`);
@@ -96,6 +101,7 @@ for (const [off, t] of ins) {
   const m = t.match(/^jnz .*<\+0x([0-9a-f]+)>/);
   if (m && parseInt(m[1], 16) < off) { head = parseInt(m[1], 16); back = off; }
 }
+if (head < 0) throw new Error('no backward jnz found: the dump does not look like sha256Blocks');
 const body = ins.filter(([o]) => o >= head && o <= back).map(([, t]) => t);
 const kinds = {};
 for (const t of body) {
