@@ -31,17 +31,31 @@ function sha256() {
     const [A, B, C, D, E, F, G, H] = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => V[(k - (i % 8) + 8) % 8]);
     // T1 = u + s; e' = d + T1 is written (d + u) + s so that only s = Σ1(e) is on e's critical
     // path (measured: fewer spills and ~10% faster in V8 than t = h + ... + Σ1; d += t).
-    // Where this round stands (V8 11.3 / Node 20, Zen 3 at ~3.1 GHz, 32 KiB, session 2): ~415
-    // cycles per block (6.5 per round, ~5.8 instructions per cycle). A round needs 23 integer
-    // ALU ops (3 rotates + 2 xors per Σ, 3 ops each for Ch and Maj, 7 adds) on 4 ALUs: 368 cycles
-    // per block at best, and each of the a and e chains is 6 cycles long per round with nested Σ,
-    // so 384. Without the SIMD schedule (wrong digest, timing only) it is only 4.7% faster. OpenSSL's
-    // own non-SHA-NI assembly measured no faster here. Measured and slower: Σ as three
-    // independent rotations (-22%), as rotr6(e) ^ rotr11(e ^ rotr14(e)) (-2%, more movs and
-    // spills despite the shorter chain), either Σ alone in that form (-8%, -9%), the 6-add T1 form
-    // (-8%), Maj as (a & b) | (c & (a | b)) (-5%), the whole schedule computed before the rounds
-    // into a 256-byte buffer (-24%) or 1-2 groups earlier (0 / -1%), d read back from a memory
-    // ring of a values instead of spilled by V8 (-8%).
+    // Where this round stands (V8 11.3 / Node 20, Zen 3 EPYC, session 3; wasm/scripts/sha256-x64.mjs
+    // prints all of it): TurboFan emits 2379 x64 instructions per block, 37.2 per round: the 23
+    // ALU ops a round needs (3 rotates + 2 xors per Σ, 3 ops each for Ch and Maj, 7 adds; 1483
+    // emitted per block for 1472 needed), 4.1 register copies forced by x64's 2-operand forms (of
+    // e and a for the Σs, which rorx would remove but V8 does not emit it; of f for f ^ g and of a
+    // for a ^ b), 2.35 spill stores/reloads (c and d live on the stack: V8 leaves 11 usable GPRs),
+    // 1.1 loads (W+K; V8 never folds a wasm load into an ALU operand), 6.2 vector ops (the
+    // schedule). It runs at ~440 cycles per block at the measured 3.24 GHz (5.4 instructions per
+    // cycle). Bounds: the a and e chains are each 6 cycles per round with nested Σ (384), 4 ALUs
+    // for 1483 ops (371), 6-wide dispatch (397). OpenSSL's AVX2+BMI2 assembly (rorx; SHA-NI masked
+    // with OPENSSL_ia32cap) measures 443 in the same process, its AVX one 481. hmac-sha2-256 at
+    // 32 KiB needs <= ~409 cycles per compression for 4x @noble/hashes (516 compressions; 2-2.5 us
+    // per call go to copy-in, wipe and JS outside the kernel): faster than OpenSSL's assembly on
+    // this CPU, so that target is blocked here (3.7x). Fewer instructions alone do not pay: 24
+    // fewer per block (state reloaded from st per block instead of carried in locals) 0%; no
+    // schedule at all (wrong digest, timing only) 424 cycles, still above 409.
+    // Measured and slower: Σ as three independent rotations (-22%), as rotr6(e) ^ rotr11(e ^
+    // rotr14(e)) (-2%, more movs and spills despite the shorter chain), as rotr6(e ^ rotr5(e)) ^
+    // rotr25(e) or rotr6(e ^ rotr5(e) ^ rotr19(e)) for both (-3%: +190 instructions, copies and
+    // spills), either Σ alone in such a form (-8%, -9%), the 6-add T1 form (-8%), Maj as (a & b) |
+    // (c & (a | b)) (-5%), the whole schedule computed before the rounds into a 256-byte buffer
+    // (-24%) or 1-2 groups earlier (0 / -1%), d read back from a memory ring of a values instead of
+    // spilled by V8 (-8%), K as a lea displacement ((h + W) + K with W alone in the ring: -6%,
+    // binaryen puts the 2-cycle 3-operand lea after Ch and V8 spills more), 16 rounds per loop
+    // iteration instead of 64 unrolled (-24%: spills at the loop edges).
     return `    u = ${H} + ${wk} + (${G} ^ (${E} & (${F} ^ ${G}))); s = rotr<u32>(${E} ^ rotr<u32>(${E} ^ rotr<u32>(${E}, 14), 5), 6);\n` +
       `    ${D} = (${D} + u) + s; x = ${A} ^ ${B}; ${H} = (u + s) + (${B} ^ (x & y)) + rotr<u32>(${A} ^ rotr<u32>(${A} ^ rotr<u32>(${A}, 9), 11), 2); y = x;\n`;
   };
