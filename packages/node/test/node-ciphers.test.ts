@@ -1,11 +1,13 @@
 // node:crypto aes-gcm@openssh.com packet ciphers against the kernel's AesGcmPacketCipher: same
 // keys give the same sealed bytes packet after packet, each opens the other's packets, tampering
-// fails without moving the invocation counter, and the hybrid keeps its two counters in step
-// when packets alternate between the kernel and node:crypto.
+// fails without moving the invocation counter, the hybrid keeps its two counters in step
+// when packets alternate between the kernel and node:crypto, and no plaintext is left in the IO
+// buffer once a packet is sealed.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AesGcmPacketCipher, type PacketCipher } from '@seashell/kernel';
 import { HybridAesGcmPacketCipher, NodeAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from '../src/node-ciphers.ts';
+import { OutputBuffer, PacketOpener, PacketSealer } from '../../core/src/transport/packets.ts';
 
 type Make = (key: Uint8Array, iv: Uint8Array) => PacketCipher;
 const kernel: Make = (k, iv) => new AesGcmPacketCipher(k, iv);
@@ -190,6 +192,52 @@ describe('invocation counter', () => {
       expect(open(rx, wire)).toEqual(p);
     }
     for (const c of [a, b, rx]) c.dispose();
+  });
+});
+
+/** True when any 32-byte window of `text` (taken every 1 KiB, and its last 32 bytes) is somewhere in `buf`. */
+function holdsPieceOf(buf: Uint8Array, text: Uint8Array): boolean {
+  const hay = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+  for (let at = 0; at + 32 <= text.length; at += 1024) if (hay.includes(text.subarray(at, at + 32))) return true;
+  return hay.includes(text.subarray(text.length - 32));
+}
+
+describe.each([16, 32])('aes%i-gcm: no plaintext left in the IO buffer after a seal', (keyLen) => {
+  for (const [label, make] of Object.entries({ node, hybrid })) {
+    it(`${label}: sealTo wipes the plaintext it sealed out of ioView`, () => {
+      const c = make(randomBytes(keyLen), randomBytes(12)) as Direct;
+      const p = packet(32768);
+      c.ioView.set(p);
+      expect(c.sealTo(0, p.length, new Uint8Array(p.length + 16), 0)).toBe(true);
+      expect(holdsPieceOf(c.ioView, p.subarray(4))).toBe(false);
+      c.dispose();
+    });
+  }
+
+  it('hybrid: the transport seals channel data, bulk or small, without leaving any of it in ioView', () => {
+    const key = randomBytes(keyLen), iv = randomBytes(12);
+    const c = hybrid(key, iv);
+    const out = new OutputBuffer();
+    const sealer = new PacketSealer(out, (n) => new Uint8Array(randomBytes(n)));
+    sealer.setCipher(c);
+    const header = (len: number) => (t: Uint8Array, o: number) => {
+      t[o] = 94;
+      new DataView(t.buffer, t.byteOffset).setUint32(o + 5, len);
+    };
+    const bodies = [randomBytes(32768), randomBytes(100), randomBytes(32000)].map((b) => new Uint8Array(b));
+    for (const body of bodies) {
+      // as the transport seals CHANNEL_DATA: the payload is laid out in ioView, then sealed
+      sealer.seal(9 + body.length, (t, o) => {
+        header(body.length)(t, o);
+        t.set(body, o + 9);
+      });
+      expect(holdsPieceOf(c.ioView, body)).toBe(false); // a small one was sealed in place: only ciphertext stays
+    }
+    const opener = new PacketOpener();
+    opener.setCipher(kernel(key, iv));
+    const got: Uint8Array[] = [];
+    for (let b; (b = out.take()); ) opener.feed(b, (payload) => (got.push(payload.slice(9)), true));
+    expect(got).toEqual(bodies);
   });
 });
 
