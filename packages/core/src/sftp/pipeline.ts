@@ -43,11 +43,11 @@ export interface ReadPipelineOptions {
 }
 
 /**
- * New READs are sent in groups of up to this many (fewer when concurrency is small): the pipeline
- * is topped up once that many slots are free, so the requests leave in one socket write instead
- * of one write (and one wakeup of the server) per reply consumed.
+ * New READs are sent in groups of up to this many (a quarter of the concurrency when that is
+ * less): the pipeline is topped up once that many slots are free, so the requests leave in one
+ * socket write instead of one write (and one wakeup of the server) per reply consumed.
  */
-export const READ_REFILL = 8;
+export const READ_REFILL = 16;
 
 /**
  * Reads [start, end or EOF) of an open file with up to `concurrency` READs in flight and calls
@@ -57,7 +57,7 @@ export const READ_REFILL = 8;
  */
 export async function readPipelined(client: SftpClient, handle: SftpHandle, o: ReadPipelineOptions, deliver: (data: Uint8Array, offset: number) => void | Promise<void>): Promise<number> {
   checkPipelineOptions(o.chunkSize, o.concurrency);
-  const refill = Math.max(1, Math.min(READ_REFILL, Math.floor(o.concurrency / 8)));
+  const refill = Math.max(1, Math.min(READ_REFILL, Math.floor(o.concurrency / 4)));
   const hardEnd = o.end ?? Infinity;
   let sizeHint = o.sizeHint;
   let next = o.start;
