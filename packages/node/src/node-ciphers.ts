@@ -33,6 +33,14 @@ const IO_SIZE = 320 * 1024;
  * ones to the kernel. From bench/node-ciphers.bench.mjs: see the README there for the crossover.
  */
 export const HYBRID_GCM_THRESHOLD = 2048;
+/** The same options object for every decipher (one allocation less per packet). */
+const DECIPHER_OPTIONS = Object.freeze({ authTagLength: TAG_LENGTH });
+/**
+ * The hybrid moves its kernel's invocation counter on lazily (see HybridAesGcmPacketCipher): when
+ * more than this many packets went through node:crypto since the kernel's last packet, it gets a
+ * fresh key schedule at the current IV instead of that many empty seals.
+ */
+const KERNEL_CATCH_UP_LOOP = 32;
 
 function checkKeyIv(key: unknown, iv: unknown): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array) || (key.length !== 16 && key.length !== 32)) {
@@ -58,12 +66,40 @@ class OpenSslGcm {
   private readonly sealKey: KeyObject;
   private readonly iv: Buffer;
   private readonly alg: 'aes-128-gcm' | 'aes-256-gcm';
+  /**
+   * The key as a KeyObject for the receiving side (open, openFrom): node:crypto then skips
+   * importing a key Buffer for every packet's decipher. Released by wipe().
+   */
+  private decKey: KeyObject | undefined;
+  /** A received packet's AAD (packet_length) and tag, copied here for setAAD / setAuthTag (no views made per packet). */
+  private readonly aad = Buffer.alloc(4);
+  private readonly tag = Buffer.alloc(TAG_LENGTH);
 
   constructor(key: Uint8Array, iv: Uint8Array) {
     this.key = Buffer.from(key);
     this.sealKey = createSecretKey(this.key);
     this.iv = Buffer.from(iv);
     this.alg = key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
+  }
+
+  /** The key bytes and current IV (invocation counter included), for re-keying the hybrid's kernel side. */
+  keyAndIv(): { key: Uint8Array; iv: Uint8Array } {
+    return { key: this.key, iv: this.iv };
+  }
+
+  /** A decipher for the packet at src[pos, pos + packetLen + 16) with its AAD and tag set. */
+  private decipher(src: Uint8Array, pos: number, packetLen: number) {
+    const aad = this.aad, tag = this.tag;
+    aad[0] = src[pos];
+    aad[1] = src[pos + 1];
+    aad[2] = src[pos + 2];
+    aad[3] = src[pos + 3];
+    for (let i = 0, t = pos + packetLen; i < TAG_LENGTH; i++) tag[i] = src[t + i];
+    this.decKey ??= createSecretKey(this.key);
+    const d = createDecipheriv(this.alg, this.decKey, this.iv, DECIPHER_OPTIONS);
+    d.setAAD(aad);
+    d.setAuthTag(tag);
+    return d;
   }
 
   /** Seals io[0, packetLen) in place, writes the tag at io[packetLen], advances the counter. */
@@ -80,9 +116,7 @@ class OpenSslGcm {
 
   /** Verifies io[packetLen, +16) and decrypts io[4, packetLen) in place; false (io untouched) on a bad tag. */
   open(io: Uint8Array, packetLen: number): boolean {
-    const d = createDecipheriv(this.alg, this.key, this.iv, { authTagLength: TAG_LENGTH });
-    d.setAAD(io.subarray(0, 4));
-    d.setAuthTag(io.subarray(packetLen, packetLen + TAG_LENGTH));
+    const d = this.decipher(io, 0, packetLen);
     const pt = d.update(io.subarray(4, packetLen));
     let rest: Buffer;
     try {
@@ -118,9 +152,7 @@ class OpenSslGcm {
    * false (the plaintext wiped, the counter unmoved) on a bad tag.
    */
   openFrom(src: Uint8Array, pos: number, packetLen: number): Buffer | false {
-    const d = createDecipheriv(this.alg, this.key, this.iv, { authTagLength: TAG_LENGTH });
-    d.setAAD(src.subarray(pos, pos + 4));
-    d.setAuthTag(src.subarray(pos + packetLen, pos + packetLen + TAG_LENGTH));
+    const d = this.decipher(src, pos, packetLen);
     let pt = d.update(src.subarray(pos + 4, pos + packetLen));
     let rest: Buffer;
     try {
@@ -146,6 +178,9 @@ class OpenSslGcm {
   wipe(): void {
     this.key.fill(0);
     this.iv.fill(0);
+    this.aad.fill(0);
+    this.tag.fill(0);
+    this.decKey = undefined;
   }
 }
 
@@ -236,10 +271,13 @@ export class NodeAesGcmPacketCipher implements PacketCipher {
  * aes*-gcm@openssh.com with each packet on the faster side: packets of at least `threshold` bytes
  * (4 + packet_length) through node:crypto, smaller ones through the kernel's fused seal / open.
  * ioView is the kernel cipher's IO buffer (node:crypto reads and writes it in place), so small
- * packets cost nothing extra. The two sides keep separate invocation counters; after every packet
- * node:crypto handles, the kernel's counter is moved on by sealing an empty packet (4 bytes, no
- * text: one AES block for the tag mask and two GHASH blocks), with the 20 bytes of IO buffer that
- * overwrites saved and put back.
+ * packets cost nothing extra. The two sides keep separate invocation counters. The kernel's is
+ * moved on lazily: packets node:crypto handled are counted (`kernelBehind`), and before the kernel
+ * next seals or opens, it catches up, either by sealing that many empty packets (4 bytes, no text:
+ * one AES block for the tag mask and two GHASH blocks, with the 20 bytes of IO buffer that
+ * overwrites saved and put back), or, past KERNEL_CATCH_UP_LOOP packets, with a new kernel context
+ * keyed at node:crypto's IV (same kernel instance, so the same IO buffer). A bulk transfer's big
+ * packets then cost the kernel nothing.
  */
 export class HybridAesGcmPacketCipher implements PacketCipher {
   readonly name: string;
@@ -253,6 +291,8 @@ export class HybridAesGcmPacketCipher implements PacketCipher {
   private readonly threshold: number;
   private readonly maxPacket: number;
   private readonly saved = new Uint8Array(4 + TAG_LENGTH);
+  /** Packets node:crypto handled since the kernel's counter was last brought level with it. */
+  private kernelBehind = 0;
 
   /** key: 16 or 32 bytes; iv: the 12-byte initial IV; threshold: smallest packet sent to node:crypto. */
   constructor(key: Uint8Array, iv: Uint8Array, threshold = HYBRID_GCM_THRESHOLD) {
@@ -267,15 +307,15 @@ export class HybridAesGcmPacketCipher implements PacketCipher {
   }
 
   seal(seq: number, packetLen: number): void {
-    const k = this.live();
+    this.live();
     checkLen(this.name, packetLen, this.maxPacket);
     if (packetLen < this.threshold) {
-      k.seal(seq, packetLen);
+      this.levelKernel().seal(seq, packetLen);
       this.gcm!.advance();
       return;
     }
     this.gcm!.seal(this.ioView, packetLen);
-    this.skipKernel(k);
+    this.kernelBehind++;
   }
 
   decryptLength(_seq: number): number {
@@ -284,15 +324,15 @@ export class HybridAesGcmPacketCipher implements PacketCipher {
   }
 
   open(seq: number, packetLen: number): boolean {
-    const k = this.live();
+    this.live();
     checkLen(this.name, packetLen, this.maxPacket);
     if (packetLen < this.threshold) {
-      if (!k.open(seq, packetLen)) return false;
+      if (!this.levelKernel().open(seq, packetLen)) return false;
       this.gcm!.advance();
       return true;
     }
     if (!this.gcm!.open(this.ioView, packetLen)) return false;
-    this.skipKernel(k);
+    this.kernelBehind++;
     return true;
   }
 
@@ -301,12 +341,12 @@ export class HybridAesGcmPacketCipher implements PacketCipher {
    * to dst (no copy back into ioView); false for a small one, which the caller seals with seal().
    */
   sealTo(_seq: number, packetLen: number, dst: Uint8Array, at: number): boolean {
-    const k = this.live();
+    this.live();
     checkLen(this.name, packetLen, this.maxPacket);
     if (packetLen < this.threshold) return false;
     checkTarget(this.name, dst, at, packetLen);
     this.gcm!.sealTo(this.ioView, packetLen, dst, at);
-    this.skipKernel(k);
+    this.kernelBehind++;
     return true;
   }
 
@@ -316,13 +356,13 @@ export class HybridAesGcmPacketCipher implements PacketCipher {
    * null for a small one, which the caller opens in ioView with open().
    */
   openFrom(_seq: number, src: Uint8Array, pos: number, packetLen: number): Uint8Array | false | null {
-    const k = this.live();
+    this.live();
     checkLen(this.name, packetLen, this.maxPacket);
     if (packetLen < this.threshold) return null;
     checkSource(this.name, src, pos, packetLen);
     const pt = this.gcm!.openFrom(src, pos, packetLen);
     if (pt === false) return false;
-    this.skipKernel(k);
+    this.kernelBehind++;
     return pt;
   }
 
@@ -333,13 +373,33 @@ export class HybridAesGcmPacketCipher implements PacketCipher {
     this.gcm = undefined;
   }
 
-  /** Advances the kernel's invocation counter by one without disturbing the IO buffer. */
-  private skipKernel(k: AesGcmPacketCipher): void {
+  /**
+   * The kernel cipher with its invocation counter level with node:crypto's, for a packet it is
+   * about to seal or open (ioView holds that packet, so it is left as it is).
+   */
+  private levelKernel(): AesGcmPacketCipher {
+    let k = this.kernel!;
+    const behind = this.kernelBehind;
+    if (behind === 0) return k;
+    this.kernelBehind = 0;
+    if (behind > KERNEL_CATCH_UP_LOOP) {
+      const { key, iv } = this.gcm!.keyAndIv();
+      const fresh = new AesGcmPacketCipher(key, iv);
+      const a = fresh.ioView, b = this.ioView;
+      // the same kernel instance has the same IO buffer; if not (every context slot taken), step
+      if (a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length) {
+        k.dispose();
+        this.kernel = k = fresh;
+        return k;
+      }
+      fresh.dispose();
+    }
     const io = this.ioView;
     this.saved.set(io.subarray(0, this.saved.length));
-    k.seal(0, 4);
+    for (let i = 0; i < behind; i++) k.seal(0, 4);
     io.set(this.saved, 0);
     this.saved.fill(0);
+    return k;
   }
 
   private live(): AesGcmPacketCipher {

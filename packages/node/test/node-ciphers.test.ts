@@ -4,7 +4,7 @@
 // when packets alternate between the kernel and node:crypto, and no plaintext is left in the IO
 // buffer once a packet is sealed.
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AesGcmPacketCipher, type PacketCipher } from '@seashell/kernel';
 import { HybridAesGcmPacketCipher, NodeAesGcmPacketCipher, HYBRID_GCM_THRESHOLD } from '../src/node-ciphers.ts';
 import { OutputBuffer, PacketOpener, PacketSealer } from '../../core/src/transport/packets.ts';
@@ -238,6 +238,100 @@ describe.each([16, 32])('aes%i-gcm: no plaintext left in the IO buffer after a s
     const got: Uint8Array[] = [];
     for (let b; (b = out.take()); ) opener.feed(b, (payload) => (got.push(payload.slice(9)), true));
     expect(got).toEqual(bodies);
+  });
+});
+
+describe('hybrid: the kernel counter caught up lazily', () => {
+  // Runs of big packets (node:crypto; 2068 bytes, just over the threshold) of every length around the catch-up threshold (32), then
+  // small ones (the kernel): the kernel must be level again whether it stepped or was re-keyed.
+  const runs = [1, 2, 31, 32, 33, 34, 100];
+
+  it('sealing: the same bytes as the kernel after each run of big packets', () => {
+    const key = randomBytes(16), iv = randomBytes(12);
+    const a = kernel(key, iv), b = hybrid(key, iv) as Direct;
+    for (const run of runs) {
+      for (let i = 0; i < run; i++) {
+        const p = packet(2064);
+        // both node:crypto paths: in place and into another buffer
+        const wire = i % 2 ? seal(b, p) : sealDirect(b, p).wire;
+        expect(wire).toEqual(seal(a, p));
+      }
+      for (const n of [32, 48]) {
+        const p = packet(n);
+        expect(seal(b, p)).toEqual(seal(a, p));
+      }
+    }
+    a.dispose();
+    b.dispose();
+  });
+
+  it('opening: small packets after each run of big ones open, and a tampered one still fails', () => {
+    const key = randomBytes(32), iv = randomBytes(12);
+    const tx = kernel(key, iv), rx = hybrid(key, iv) as Direct;
+    for (const run of runs) {
+      for (let i = 0; i < run; i++) {
+        const p = packet(2064);
+        expect(i % 2 ? open(rx, seal(tx, p)) : openDirect(rx, seal(tx, p))).toEqual(p);
+      }
+      const p = packet(32);
+      const wire = seal(tx, p);
+      const bad = wire.slice();
+      bad[10] ^= 1;
+      rx.ioView.set(bad);
+      expect(rx.open(0, bad.length - 16)).toBe(false);
+      expect(open(rx, wire)).toEqual(p);
+    }
+    tx.dispose();
+    rx.dispose();
+  });
+
+  it('when its kernel instance has no free context slot, it steps the counter instead (same bytes)', () => {
+    const key = randomBytes(16), iv = randomBytes(12);
+    const a = kernel(key, iv), b = hybrid(key, iv);
+    // fill every free slot of b's kernel instance (bounded: the kernel has a few dozen per instance)
+    const fillers: PacketCipher[] = [];
+    for (let i = 0; i < 4096; i++) {
+      const f = kernel(key, iv);
+      if (f.ioView.buffer !== b.ioView.buffer) {
+        f.dispose();
+        break;
+      }
+      fillers.push(f);
+    }
+    expect(fillers.length).toBeLessThan(4096);
+    const spy = vi.spyOn(AesGcmPacketCipher.prototype, 'seal');
+    try {
+      for (let i = 0; i < 40; i++) {
+        const p = packet(2064);
+        expect(seal(b, p)).toEqual(seal(a, p));
+      }
+      const p = packet(32);
+      expect(seal(b, p)).toEqual(seal(a, p));
+      // b's kernel stepped 40 times and sealed the small packet (a's own seals not counted)
+      expect(spy.mock.contexts.filter((c) => c !== a).length).toBe(41);
+    } finally {
+      spy.mockRestore();
+    }
+    for (const c of [a, b, ...fillers]) c.dispose();
+  });
+
+  it('with a free slot, a long run is caught up by re-keying, not by stepping', () => {
+    const key = randomBytes(16), iv = randomBytes(12);
+    const a = kernel(key, iv), b = hybrid(key, iv);
+    const spy = vi.spyOn(AesGcmPacketCipher.prototype, 'seal');
+    try {
+      for (let i = 0; i < 100; i++) {
+        const p = packet(2064);
+        expect(seal(b, p)).toEqual(seal(a, p));
+      }
+      const p = packet(32);
+      expect(seal(b, p)).toEqual(seal(a, p));
+      expect(spy.mock.contexts.filter((c) => c !== a).length).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    a.dispose();
+    b.dispose();
   });
 });
 

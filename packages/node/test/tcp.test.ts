@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectTcp, socketStream } from '../src/tcp.ts';
+import { CLIENT_READ_BUFFER, READ_BUFFER, connectTcp, readerOptions, socketStream } from '../src/tcp.ts';
 import type { ByteStream } from '@seashell/core';
 
 let server: Server | undefined;
@@ -88,6 +88,18 @@ describe('socketStream', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(chunks.join('')).toBe('helloworld');
     client.destroy();
+  });
+
+  it('readerOptions: one reused buffer of the size asked (256 KiB by default, 1 MiB for connectTcp), sizes checked', () => {
+    expect(readerOptions().onread.buffer.length).toBe(READ_BUFFER);
+    expect(readerOptions(CLIENT_READ_BUFFER).onread.buffer.length).toBe(1024 * 1024);
+    const { reader, onread } = readerOptions(4096);
+    // before start(), a chunk is copied out of the reused buffer (it is overwritten by the next read)
+    onread.buffer.fill(7);
+    onread.callback(10, onread.buffer);
+    onread.buffer.fill(9);
+    expect([...reader.early[0]]).toEqual(new Array(10).fill(7));
+    for (const bad of [0, 100, 1.5, 128 * 1024 * 1024]) expect(() => readerOptions(bad)).toThrow(/size must be/);
   });
 
   it('rejects bad ports and unreachable hosts', async () => {

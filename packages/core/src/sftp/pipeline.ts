@@ -43,6 +43,13 @@ export interface ReadPipelineOptions {
 }
 
 /**
+ * New READs are sent in groups of up to this many (a quarter of the concurrency when that is
+ * less): the pipeline is topped up once that many slots are free, so the requests leave in one
+ * socket write instead of one write (and one wakeup of the server) per reply consumed.
+ */
+export const READ_REFILL = 16;
+
+/**
  * Reads [start, end or EOF) of an open file with up to `concurrency` READs in flight and calls
  * `deliver` for each piece strictly in offset order, awaiting it before the next (so a slow sink
  * holds the pipeline: at most `concurrency` pieces are ever held). Short reads are re-requested
@@ -50,6 +57,7 @@ export interface ReadPipelineOptions {
  */
 export async function readPipelined(client: SftpClient, handle: SftpHandle, o: ReadPipelineOptions, deliver: (data: Uint8Array, offset: number) => void | Promise<void>): Promise<number> {
   checkPipelineOptions(o.chunkSize, o.concurrency);
+  const refill = Math.max(1, Math.min(READ_REFILL, Math.floor(o.concurrency / 4)));
   const hardEnd = o.end ?? Infinity;
   let sizeHint = o.sizeHint;
   let next = o.start;
@@ -105,7 +113,9 @@ export async function readPipelined(client: SftpClient, handle: SftpHandle, o: R
         const [off, len] = gaps.shift()!;
         if (off < eof && off < hardEnd) issue(off, Math.min(len, hardEnd - off), false);
       }
-      while (inflight + buffered.size < o.concurrency) {
+      // top up only once `refill` slots are free (or nothing is in flight): see READ_REFILL
+      const topUp = inflight === 0 || inflight + buffered.size + refill <= o.concurrency;
+      while (topUp && inflight + buffered.size < o.concurrency) {
         if (next >= hardEnd || next >= eof) break;
         const beyond = sizeHint !== undefined && next >= sizeHint;
         if (beyond && probing) break;

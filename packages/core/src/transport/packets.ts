@@ -277,9 +277,14 @@ export class PacketOpener {
   private pend: Uint8Array = new Uint8Array(0);
   private pendStart = 0;
   private pendEnd = 0;
-  /** The current packet's total length (4 + packet_length) once its first block was read, and that block as decryptLength left it. */
+  /** The current packet's total length (4 + packet_length) once its first block was read, and that block as decryptLength left it (firstLen bytes of `first`, kept from packet to packet). */
   private total = -1;
-  private first: Uint8Array | null = null;
+  private first = new Uint8Array(16);
+  private firstLen = 0;
+  /** What open() says about the packet it returned the payload of (fields, not a new object per packet). */
+  private openedSeq = 0;
+  private openedConsumed = 0;
+  private openedLent = false;
   /**
    * Hand CHANNEL_DATA payloads out as views of the cipher's IO buffer instead of copies (the
    * receiver copies what it keeps). Saves an allocation and a copy of every byte received on the
@@ -326,17 +331,17 @@ export class PacketOpener {
         off += n;
         if (have + n < need) return;
       }
-      let r: ReturnType<PacketOpener['open']>;
+      let payload: Uint8Array | undefined;
       try {
-        r = this.open(this.pend, this.pendStart, this.pendEnd);
+        payload = this.open(this.pend, this.pendStart, this.pendEnd);
       } catch (e) {
         this.append(chunk.subarray(off));
         throw e;
       }
-      if (r === undefined) continue; // the length is known now: top up to the whole packet
-      this.pendStart += r.consumed;
+      if (payload === undefined) continue; // the length is known now: top up to the whole packet
+      this.pendStart += this.openedConsumed;
       if (this.pendStart === this.pendEnd) this.pendStart = this.pendEnd = 0;
-      if (!onPacket(r.payload, r.seq, r.lent)) {
+      if (!onPacket(payload, this.openedSeq, this.openedLent)) {
         this.append(chunk.subarray(off));
         return;
       }
@@ -345,10 +350,10 @@ export class PacketOpener {
     const end = chunk.length;
     try {
       while (pos < end) {
-        const r = this.open(chunk, pos, end);
-        if (r === undefined) break;
-        pos += r.consumed;
-        if (!onPacket(r.payload, r.seq, r.lent)) break;
+        const payload = this.open(chunk, pos, end);
+        if (payload === undefined) break;
+        pos += this.openedConsumed;
+        if (!onPacket(payload, this.openedSeq, this.openedLent)) break;
       }
     } finally {
       if (pos < end) this.append(chunk.subarray(pos, end));
@@ -379,8 +384,11 @@ export class PacketOpener {
     this.pendEnd += b.length;
   }
 
-  /** Opens one packet from src[pos, end) if it is complete. */
-  private open(src: Uint8Array, pos: number, end: number): { payload: Uint8Array; seq: number; consumed: number; lent: boolean } | undefined {
+  /**
+   * Opens one packet from src[pos, end) if it is complete: its payload, with its sequence number,
+   * the bytes it took and whether the payload is lent in openedSeq / openedConsumed / openedLent.
+   */
+  private open(src: Uint8Array, pos: number, end: number): Uint8Array | undefined {
     const c = this.cipher;
     const avail = end - pos;
     if (this.total < 0) {
@@ -388,9 +396,13 @@ export class PacketOpener {
       if (avail < firstLen) return undefined;
       let packetLength: number;
       if (c) {
-        c.ioView.set(src.subarray(pos, pos + firstLen), 0);
+        const io = c.ioView;
+        for (let i = 0; i < firstLen; i++) io[i] = src[pos + i];
         packetLength = c.decryptLength(this.seq) >>> 0;
-        this.first = c.ioView.slice(0, firstLen);
+        if (this.first.length < firstLen) this.first = new Uint8Array(firstLen);
+        const first = this.first;
+        for (let i = 0; i < firstLen; i++) first[i] = io[i];
+        this.firstLen = firstLen;
       } else {
         packetLength = ((src[pos] << 24) | (src[pos + 1] << 16) | (src[pos + 2] << 8) | src[pos + 3]) >>> 0;
       }
@@ -408,9 +420,10 @@ export class PacketOpener {
       if (r !== null) return this.opened(r, 0, total, mac, false);
     }
     if (c) {
-      const first = this.first!;
-      c.ioView.set(first, 0);
-      c.ioView.set(src.subarray(pos + first.length, pos + total + mac), first.length);
+      const n = this.firstLen;
+      const io = c.ioView, first = this.first;
+      for (let i = 0; i < n; i++) io[i] = first[i];
+      io.set(src.subarray(pos + n, pos + total + mac), n);
       if (!c.open(this.seq, total)) throw new ProtocolError('message authentication code incorrect', DisconnectReason.MAC_ERROR);
       plain = c.ioView;
       at = 0;
@@ -426,20 +439,23 @@ export class PacketOpener {
    * counters moved on. `shared`: plain is the cipher's buffer (or the receive buffer), so the
    * payload is copied unless it may be lent; otherwise plain is ours and the payload a view of it.
    */
-  private opened(plain: Uint8Array, at: number, total: number, mac: number, shared: boolean): { payload: Uint8Array; seq: number; consumed: number; lent: boolean } {
+  private opened(plain: Uint8Array, at: number, total: number, mac: number, shared: boolean): Uint8Array {
     const padding = plain[at];
     const payloadLen = total - 5 - padding;
     if (padding < MIN_PADDING) throw new ProtocolError(`packet padding of ${padding} bytes is under the minimum of ${MIN_PADDING}`);
     if (payloadLen < 1) throw new ProtocolError(`packet padding of ${padding} bytes leaves no room for a payload`);
     const lent = shared && this.lendChannelData && plain[at + 1] === CHANNEL_DATA;
     const payload = lent || !shared ? plain.subarray(at + 1, at + 1 + payloadLen) : plain.slice(at + 1, at + 1 + payloadLen);
-    const seq = this.seq;
+    this.openedSeq = this.seq;
+    this.openedConsumed = total + mac;
+    this.openedLent = lent;
     this.seq = (this.seq + 1) >>> 0;
     this.bytes += total + mac;
     this.packets++;
     this.total = -1;
-    this.first = null;
-    return { payload, seq, consumed: total + mac, lent };
+    this.first.fill(0, 0, this.firstLen);
+    this.firstLen = 0;
+    return payload;
   }
 
   /** Releases the cipher's kernel context and drops buffered bytes. */
