@@ -245,7 +245,7 @@ try {
     notes:
       `One run, ${rounds} interleaved rounds, medians; ${sizeMiB} MiB file of random blocks${verify ? ', seashell get/put checked with sha256 first' : ''}. ` +
       `Each client is its own process timed by /usr/bin/time (CPU = user + sys of the client and its children: sftp and its ssh). ` +
-      `Client and sshd share the machine's ${cpus().length} cores; the 1-minute load average during the run was ${avgLoad.toFixed(1)} on average (other jobs were running). ` +
+      `Client and sshd share the machine's ${cpus().length} cores; the 1-minute load average sampled before each run was ${avgLoad.toFixed(1)} on average (the previous runs' client and sshd count in it: about 2 on an otherwise idle machine). ` +
       `CPU rows show seconds per GiB; their ratio is theirs/ours, so the 1.2x CPU target is ratio >= 0.83. ` +
       `Each upload writes a new file (the previous upload is removed, untimed, before every run).`,
   };
