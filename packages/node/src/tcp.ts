@@ -6,16 +6,18 @@
 // (net's `onread`), READ_BUFFER bytes per syscall, instead of a fresh 64 KiB Buffer per read: at
 // hundreds of MiB/s those allocations were a large share of the garbage collector's work. The
 // engine never keeps a received chunk (ByteStreamHandlers.data), so the buffer can be reused.
-// Connections we open read up to CLIENT_READ_BUFFER at a time: a download then takes its packets
-// in fewer, bigger batches (fewer reads, and fewer passes through the engine), at a cost of 1 MiB
-// per connection, which a client can afford and a server with many connections need not.
+// Connections we open start at READ_BUFFER too and move to CLIENT_READ_BUFFER (1 MiB) once a read
+// fills the buffer: a download then takes its packets in fewer, bigger batches (fewer reads, and
+// fewer passes through the engine). Only connections that carry bulk data pay the 1 MiB: taking it
+// up front cost ~3-5 ms of CPU per short connection (connect + auth + exec, bench/connect.bench.mjs).
+// A server with many connections stays at READ_BUFFER.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { ByteStream, ByteStreamHandlers } from '@seashell/core';
 import { TimeoutError } from '@seashell/core';
 
 /** Bytes read per syscall into the reused buffer (the default, and accepted sockets). */
 export const READ_BUFFER = 256 * 1024;
-/** Bytes read per syscall on connections connectTcp opens. */
+/** Bytes read per syscall on connections connectTcp opens, once one read has filled READ_BUFFER. */
 export const CLIENT_READ_BUFFER = 1024 * 1024;
 
 /**
@@ -27,18 +29,29 @@ export interface SocketReader {
   early: Uint8Array[];
 }
 
-/** net.connect / net.Server `onread` options reading into one reused buffer of `size` bytes, plus the reader they feed. */
-export function readerOptions(size = READ_BUFFER): { reader: SocketReader; onread: { buffer: Uint8Array; callback: (n: number, buf: Uint8Array) => boolean } } {
-  if (!Number.isInteger(size) || size < 1024 || size > 64 * 1024 * 1024) throw new RangeError(`readerOptions: size must be an integer from 1 KiB to 64 MiB, got ${size}`);
+/**
+ * net.connect / net.Server `onread` options reading into one reused buffer of `size` bytes, plus
+ * the reader they feed. With `growTo` larger than `size`, the first read that fills the buffer
+ * swaps it for one of `growTo` bytes, kept from then on (net asks `buffer()` before every read).
+ */
+export function readerOptions(
+  size = READ_BUFFER,
+  growTo = size,
+): { reader: SocketReader; onread: { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean } } {
+  for (const [what, v] of [['size', size], ['growTo', growTo]] as const) {
+    if (!Number.isInteger(v) || v < 1024 || v > 64 * 1024 * 1024) throw new RangeError(`readerOptions: ${what} must be an integer from 1 KiB to 64 MiB, got ${v}`);
+  }
+  if (growTo < size) throw new RangeError(`readerOptions: growTo (${growTo}) is smaller than size (${size})`);
   const reader: SocketReader = { deliver: undefined, early: [] };
-  const buffer = new Uint8Array(size);
+  let current = new Uint8Array(size);
   const callback = (n: number, buf: Uint8Array): boolean => {
     const view = buf.subarray(0, n);
     if (reader.deliver) reader.deliver(view);
     else reader.early.push(view.slice());
+    if (n === buf.length && buf.length < growTo && buf === current) current = new Uint8Array(growTo);
     return true;
   };
-  return { reader, onread: { buffer, callback } };
+  return { reader, onread: { buffer: () => current, callback } };
 }
 
 /**
@@ -114,7 +127,7 @@ export function connectTcp(host: string, port: number, timeoutMs = 20_000): Prom
   if (!host) throw new TypeError('connectTcp: host is empty');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`connectTcp: port must be 1..65535, got ${port}`);
   return new Promise((resolve, reject) => {
-    const { reader, onread } = readerOptions(CLIENT_READ_BUFFER);
+    const { reader, onread } = readerOptions(READ_BUFFER, CLIENT_READ_BUFFER);
     // 1 MiB before backpressure (see SOCKET_HIGH_WATER in forward.ts): Node's 16 KiB is under one packet
     const opts = { host, port, onread, writableHighWaterMark: 1 << 20 };
     const socket = netConnect(opts);

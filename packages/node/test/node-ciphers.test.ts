@@ -241,6 +241,26 @@ describe.each([16, 32])('aes%i-gcm: no plaintext left in the IO buffer after a s
   });
 });
 
+/**
+ * Seals `run` big packets (node:crypto) and then one small one (the kernel) with the hybrid b and
+ * the kernel a, checking each pair of sealed packets is equal; returns how many kernel seals b made
+ * (a's own not counted): stepping costs one per big packet, re-keying none.
+ */
+function kernelSealsForRun(a: PacketCipher, b: PacketCipher, run: number): number {
+  const spy = vi.spyOn(AesGcmPacketCipher.prototype, 'seal');
+  try {
+    for (let i = 0; i < run; i++) {
+      const p = packet(2064);
+      expect(seal(b, p)).toEqual(seal(a, p));
+    }
+    const p = packet(32);
+    expect(seal(b, p)).toEqual(seal(a, p));
+    return spy.mock.contexts.filter((c) => c !== a).length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('hybrid: the kernel counter caught up lazily', () => {
   // Runs of big packets (node:crypto; 2068 bytes, just over the threshold) of every length around the catch-up threshold (32), then
   // small ones (the kernel): the kernel must be level again whether it stepped or was re-keyed.
@@ -299,37 +319,15 @@ describe('hybrid: the kernel counter caught up lazily', () => {
       fillers.push(f);
     }
     expect(fillers.length).toBeLessThan(4096);
-    const spy = vi.spyOn(AesGcmPacketCipher.prototype, 'seal');
-    try {
-      for (let i = 0; i < 40; i++) {
-        const p = packet(2064);
-        expect(seal(b, p)).toEqual(seal(a, p));
-      }
-      const p = packet(32);
-      expect(seal(b, p)).toEqual(seal(a, p));
-      // b's kernel stepped 40 times and sealed the small packet (a's own seals not counted)
-      expect(spy.mock.contexts.filter((c) => c !== a).length).toBe(41);
-    } finally {
-      spy.mockRestore();
-    }
+    // b's kernel stepped 40 times and sealed the small packet
+    expect(kernelSealsForRun(a, b, 40)).toBe(41);
     for (const c of [a, b, ...fillers]) c.dispose();
   });
 
   it('with a free slot, a long run is caught up by re-keying, not by stepping', () => {
     const key = randomBytes(16), iv = randomBytes(12);
     const a = kernel(key, iv), b = hybrid(key, iv);
-    const spy = vi.spyOn(AesGcmPacketCipher.prototype, 'seal');
-    try {
-      for (let i = 0; i < 100; i++) {
-        const p = packet(2064);
-        expect(seal(b, p)).toEqual(seal(a, p));
-      }
-      const p = packet(32);
-      expect(seal(b, p)).toEqual(seal(a, p));
-      expect(spy.mock.contexts.filter((c) => c !== a).length).toBe(1);
-    } finally {
-      spy.mockRestore();
-    }
+    expect(kernelSealsForRun(a, b, 100)).toBe(1);
     a.dispose();
     b.dispose();
   });
