@@ -265,6 +265,11 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   }
 }
 
+/** Options for Seashell's connect() that log in to this sshd as its user with the harness's ed25519 key, checking its host key. */
+export function sshdLogin(server: Sshd): { host: string; port: number; username: string; privateKey: string; knownHostsFile: string } {
+  return { host: '127.0.0.1', port: server.port, username: server.user, privateKey: readFileSync(server.clientKeys.ed25519.path, 'utf8'), knownHostsFile: server.knownHostsFile };
+}
+
 /** Arguments that make OpenSSH's ssh non-interactive and strict against one server. */
 export function sshArgs(server: { port: number; knownHostsFile: string }, key: string, extra: readonly string[] = []): string[] {
   return [

@@ -2,10 +2,9 @@
 // exec with a pty, openTcp, forwardLocal and forwardRemote carrying 64 MiB to a loopback HTTP
 // server with equal SHA-256, a refused remote forward as an error, and keepalives sshd answers.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
-import { describeWithSshd, freePort, startSshd, tempDir, type Sshd } from '../../../test-support/sshd.ts';
+import { describeWithSshd, freePort, startSshd, tempDir, sshdLogin, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, sha256 } from '../../../test-support/interop.ts';
 import { download, startPayloadServer, upload, type PayloadServer } from '../../../test-support/tunnel.ts';
 import { connect, connectStream, type SshClient } from '../src/index.ts';
@@ -36,11 +35,7 @@ describeWithSshd('our client -> OpenSSH sshd: shell and forwarding', () => {
     sshd = await startSshd({ extraConfig: ['AllowTcpForwarding yes', 'GatewayPorts no', 'PermitTTY yes', 'ClientAliveInterval 0'] });
     http = await startPayloadServer(BIG);
     client = await connect({
-      host: '127.0.0.1',
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: readFileSync(sshd.clientKeys.ed25519.path, 'utf8'),
-      knownHostsFile: sshd.knownHostsFile,
+      ...sshdLogin(sshd),
       keepaliveIntervalMs: 300,
       keepaliveCountMax: 3,
     });
@@ -134,7 +129,7 @@ describeWithSshd('our client -> OpenSSH sshd: unix socket forwarding', () => {
     const path = join(tempDir('seashell-unix-'), 'echo.sock');
     const echo = createNetServer((s) => s.pipe(s)).listen(path);
     await new Promise((r) => echo.once('listening', r));
-    const client = await connect({ host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: readFileSync(sshd.clientKeys.ed25519.path, 'utf8'), knownHostsFile: sshd.knownHostsFile });
+    const client = await connect(sshdLogin(sshd));
     try {
       const t = await client.openUnix(path);
       const w = t.writable.getWriter();

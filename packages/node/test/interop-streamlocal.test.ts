@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { parsePublicKeyLine } from '@seashell/core';
 import { connect, connectStream, createServer, type NodeSshServer, type SshClient } from '../src/index.ts';
-import { describeWithSshd, harnessKeys, tempDir, sshArgs, run, SSH, startSshd, freePort, waitForPort, type Sshd } from '../../../test-support/sshd.ts';
+import { describeWithSshd, harnessKeys, tempDir, sshArgs, run, SSH, startSshd, freePort, waitForPort, sshdLogin, type Sshd } from '../../../test-support/sshd.ts';
 import { CLI, cliBuilt, seashell, startServe, type Serve } from '../../../test-support/cli.ts';
 import { background, download, startPayloadServer, type PayloadServer } from '../../../test-support/tunnel.ts';
 import { downloadUnix, startUnixPayloadServer, waitForGone, waitForSocket, type UnixPayloadServer } from '../../../test-support/unix-socket.ts';
@@ -85,11 +85,7 @@ describeWithSshd('unix-socket forwarding into OpenSSH sshd', () => {
     http = await startPayloadServer(BIG);
     unixHttp = await startUnixPayloadServer(join(dir, 'http.sock'), BIG);
     client = await connect({
-      host: '127.0.0.1',
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: readFileSync(sshd.clientKeys.ed25519.path, 'utf8'),
-      knownHostsFile: sshd.knownHostsFile,
+      ...sshdLogin(sshd),
     });
   });
   afterAll(async () => {

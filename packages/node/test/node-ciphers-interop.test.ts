@@ -3,10 +3,9 @@
 // either side on either backend, and our client against OpenSSH's sshd. Data goes through `cat`
 // (an echoing exec on our server) both ways and comes back with the same SHA-256, so packets on
 // both paths of the hybrid, in both directions, were sealed and opened by the other side.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRegistry, formatPrivateKey, generateKey } from '@seashell/core';
-import { describeWithSshd, startSshd, type Sshd } from '../../../test-support/sshd.ts';
+import { describeWithSshd, startSshd, sshdLogin, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, roundTrip, sha256 } from '../../../test-support/interop.ts';
 import { connect, createServer, withNodeCrypto, type NodeSshServer, type CryptoBackend } from '../src/index.ts';
 import { HybridAesGcmPacketCipher } from '../src/node-ciphers.ts';
@@ -117,11 +116,7 @@ describeWithSshd('our client (Node ciphers) -> OpenSSH sshd over aes-gcm', () =>
   for (const cipher of ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']) {
     it(`${cipher}: 3 MiB through cat and back, sha256 equal`, async () => {
       const c = await connect({
-        host: '127.0.0.1',
-        port: sshd.port,
-        username: sshd.user,
-        privateKey: readFileSync(sshd.clientKeys.ed25519.path, 'utf8'),
-        knownHostsFile: sshd.knownHostsFile,
+        ...sshdLogin(sshd),
         algorithms: { cipher: [cipher] },
       });
       try {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { describeWithSshd, startSshd, tempDir, type Sshd } from '../../../test-support/sshd.ts';
+import { describeWithSshd, startSshd, tempDir, sshdLogin, type Sshd } from '../../../test-support/sshd.ts';
 import { payload, sha256 } from '../../../test-support/interop.ts';
 import { describeTree, makeTree, sha256File, writeBigFile } from '../../../test-support/sftp.ts';
 import { connect, NodeFileSink, NodeLocalTree, nodeFileSource, type SshClient, type SftpSession } from '../src/index.ts';
@@ -23,11 +23,7 @@ describeWithSshd('our SFTP client -> OpenSSH sshd internal-sftp', () => {
   beforeAll(async () => {
     sshd = await startSshd({ hostKeyKinds: ['ed25519'] });
     client = await connect({
-      host: '127.0.0.1',
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: readFileSync(sshd.clientKeys.ed25519.path, 'utf8'),
-      knownHostsFile: sshd.knownHostsFile,
+      ...sshdLogin(sshd),
     });
     s = await client.sftp();
     dir = tempDir('seashell-sftp-sshd-');
