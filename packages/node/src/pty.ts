@@ -19,43 +19,24 @@ import { basename } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { ServerExec } from '@seashell/core';
 
-const SCRIPT_CANDIDATES = ['/usr/bin/script', '/bin/script'];
-let scriptPath: string | null | undefined;
+/** The first of `candidates` for which `works` holds, or null; looked for once, on the first call. */
+function firstWorking(candidates: readonly string[], works: (path: string) => boolean): () => string | null {
+  let found: string | null | undefined;
+  return () => (found !== undefined ? found : (found = candidates.find(works) ?? null));
+}
 
 /** The util-linux `script` binary if it can make a pty here, else null (checked once). */
-export function ptyAvailable(): string | null {
-  if (scriptPath !== undefined) return scriptPath;
-  scriptPath = null;
-  for (const p of SCRIPT_CANDIDATES) {
-    const r = spawnSync(p, ['-qfec', 'tty', '/dev/null'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status === 0 && /\/dev\/(pts\/|tty)/.test(r.stdout)) {
-      scriptPath = p;
-      break;
-    }
-  }
-  return scriptPath;
-}
+export const ptyAvailable = firstWorking(['/usr/bin/script', '/bin/script'], (p) => {
+  const r = spawnSync(p, ['-qfec', 'tty', '/dev/null'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return r.status === 0 && /\/dev\/(pts\/|tty)/.test(r.stdout);
+});
 
 const SIGNALS = new Set(Object.keys(osConstants.signals).map((s) => s.slice(3)));
 /** Signal number -> name without "SIG" (this platform's numbering, as the waiter reports it). */
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n]) => [n as number, name.slice(3)]));
 
-const PERL_CANDIDATES = ['/usr/bin/perl', '/bin/perl'];
-let perlPath: string | null | undefined;
-
 /** A perl that runs, else null (checked once): the waiter that reports a pty command's wait status. */
-export function waiterAvailable(): string | null {
-  if (perlPath !== undefined) return perlPath;
-  perlPath = null;
-  for (const p of PERL_CANDIDATES) {
-    const r = spawnSync(p, ['-MPOSIX', '-e', 'exit 0'], { timeout: 5_000, stdio: 'ignore' });
-    if (r.status === 0) {
-      perlPath = p;
-      break;
-    }
-  }
-  return perlPath;
-}
+export const waiterAvailable = firstWorking(['/usr/bin/perl', '/bin/perl'], (p) => spawnSync(p, ['-MPOSIX', '-e', 'exit 0'], { timeout: 5_000, stdio: 'ignore' }).status === 0);
 
 /**
  * The waiter (perl, run as `perl -e WAITER -- argv...`): runs argv in its own process group as the
