@@ -19,6 +19,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSy
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs } from './lib/servers.mjs';
 import { SFTP, sshOptions, startSshd } from './lib/sshd.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +88,7 @@ function startServe(args) {
         child.stdout.off('data', onData);
         resolve({
           port: Number(m[1]),
+          pid: child.pid,
           stop: () =>
             new Promise((r) => {
               child.once('exit', r);
@@ -188,9 +190,15 @@ try {
         // file and renames it over the old one (OpenSSH sftp truncates in place, dropping the
         // dirty pages at once). Measured here: ~115 vs ~230 MiB/s for the same seashell put.
         if (c.kind === 'upload') for (const f of [upTarget, `${upTarget}.seashell-part`]) rmSync(f, { force: true });
+        // server CPU: seashell serve's own (it serves in-process), or what sshd's listener gained
+        // in reaped children (the session process and its internal-sftp child) once they exited
+        const serverPid = c.kind === 'serve' && impl === 'seashell' ? serve.pid : sshd.pid;
+        const cpu0 = processCpuMs(serverPid);
         const s = await fn();
+        if (serverPid === sshd.pid) await sshd.sessionsDone();
+        s.serverCpu = (processCpuMs(serverPid) - cpu0) / 1000;
         samples.get(c.name)[impl].push(s);
-        console.log(`round ${r + 1}/${rounds}  ${c.name.padEnd(34)} ${impl.padEnd(14)} ${((SIZE / (1 << 20)) / s.wall).toFixed(0).padStart(5)} MiB/s  cpu ${(s.cpu / (SIZE / GiB)).toFixed(2)} s/GiB  rss ${(s.rssKiB / 1024).toFixed(0)} MB`);
+        console.log(`round ${r + 1}/${rounds}  ${c.name.padEnd(34)} ${impl.padEnd(14)} ${((SIZE / (1 << 20)) / s.wall).toFixed(0).padStart(5)} MiB/s  cpu ${(s.cpu / (SIZE / GiB)).toFixed(2)} s/GiB  server cpu ${(s.serverCpu / (SIZE / GiB)).toFixed(2)} s/GiB  rss ${(s.rssKiB / 1024).toFixed(0)} MB`);
       }
     }
   }
@@ -219,6 +227,18 @@ try {
         ratios: Object.fromEntries(impls.filter((k) => k !== 'seashell').map((k) => [k, cpu[k] / cpu.seashell])),
         targets: [{ vs: 'OpenSSH sftp', min: 0.83, label: 'CPU at most 1.2x OpenSSH sftp+ssh' }],
       });
+    }
+    {
+      const server = Object.fromEntries(impls.map((k) => [k, med(s[k], (x) => x.serverCpu) / (SIZE / GiB)]));
+      const what = c.kind === 'serve' ? `server CPU per GiB, OpenSSH sftp download from seashell serve vs sshd, ${short(c.cipher)}` : `server CPU per GiB (sshd session + internal-sftp) while each client ${c.kind}s, ${short(c.cipher)}`;
+      results.push({ name: what, unit: 'CPU s/GiB', values: server });
+      if (c.kind !== 'serve') {
+        // client, sshd and internal-sftp share the cores: no client can go faster than the cores
+        // divided by the CPU that client and server together spend per byte
+        const clientCpu = Object.fromEntries(impls.map((k) => [k, med(s[k], (x) => x.cpu) / (SIZE / GiB)]));
+        const bound = Object.fromEntries(impls.map((k) => [k, (cpus().length * 1024) / (clientCpu[k] + server[k])]));
+        results.push({ name: `CPU bound on ${cpus().length} cores, ${c.kind} ${short(c.cipher)}: cores / (client + server CPU per MiB)`, unit: 'MiB/s', values: bound });
+      }
     }
     if (c.kind === 'download') {
       const rss = Object.fromEntries(impls.map((k) => [k, Math.max(...s[k].map((x) => x.rssKiB)) / 1024]));

@@ -102,13 +102,27 @@ export async function startSshd({ root } = {}) {
     clientPublicLine: readFileSync(join(dir, 'id_ed25519.pub'), 'utf8').trim(),
     hostKeyFile: join(dir, 'host_ed25519'),
     knownHostsFile,
+    pid: child.pid,
     logs: () => log,
+    /** Waits (up to 5 s) until every session has ended and been reaped, so its CPU is in the listener's cutime/cstime. */
+    async sessionsDone() {
+      for (let i = 0; i < 100 && childPids(child.pid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    },
     async stop() {
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The pids of a process's children (Linux /proc); [] when it has none or /proc lacks the file. */
+export function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** ssh / sftp options for a non-interactive, strict login to one server. */
