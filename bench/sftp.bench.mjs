@@ -19,8 +19,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSy
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processCpuMs } from './lib/servers.mjs';
-import { SFTP, sshOptions, startSshd } from './lib/sshd.mjs';
+import { SFTP, sampleTreeCpu, sshOptions, startSshd } from './lib/sshd.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'packages', 'node', 'dist', 'cli.js');
@@ -125,13 +124,17 @@ try {
   serve = await startServe(['--authorized-keys', join(sshd.dir, 'authorized_keys'), '--host-key', sshd.hostKeyFile, '--root', dir]);
   const serveKnown = join(dir, 'known_hosts_serve');
   writeFileSync(serveKnown, readFileSync(sshd.knownHostsFile, 'utf8').replace(`]:${sshd.port} `, `]:${serve.port} `));
-  const env = { ...process.env, SEASHELL_NO_PROGRESS: '1' };
+  // Node clients (seashell, ssh2) run without NODE_EXTRA_CA_CERTS: Node 20 parses that CA bundle at
+  // every start (~50 ms of CPU per run where it is set), a TLS setting no SSH client here uses.
+  const nodeEnv = { ...process.env };
+  delete nodeEnv.NODE_EXTRA_CA_CERTS;
+  const env = { ...nodeEnv, SEASHELL_NO_PROGRESS: '1' };
   const upTarget = join(dir, 'upload.bin');
 
   const seashellGet = (cipher, out = '/dev/null') => timed([process.execPath, CLI, 'get', ...conn(sshd.port, sshd.knownHostsFile, cipher), `${user}@127.0.0.1:${file}`, out], { env });
   const seashellPut = (cipher) => timed([process.execPath, CLI, 'put', ...conn(sshd.port, sshd.knownHostsFile, cipher), file, `${user}@127.0.0.1:${upTarget}`], { env });
   const sftpBatch = (port, known, cipher, cmd) => timed([SFTP, ...sshOptions({ clientKey: sshd.clientKey, knownHostsFile: known }, cipher), '-q', '-b', '-', '-P', String(port), `${user}@127.0.0.1`], { input: `${cmd}\n` });
-  const ssh2 = (op, cipher, remote, local) => timed([process.execPath, SSH2, op, '127.0.0.1', String(sshd.port), user, sshd.clientKey, cipher, remote, local]);
+  const ssh2 = (op, cipher, remote, local) => timed([process.execPath, SSH2, op, '127.0.0.1', String(sshd.port), user, sshd.clientKey, cipher, remote, local], { env: nodeEnv });
 
   if (verify) {
     const down = join(dir, 'verify.bin');
@@ -190,13 +193,13 @@ try {
         // file and renames it over the old one (OpenSSH sftp truncates in place, dropping the
         // dirty pages at once). Measured here: ~115 vs ~230 MiB/s for the same seashell put.
         if (c.kind === 'upload') for (const f of [upTarget, `${upTarget}.seashell-part`]) rmSync(f, { force: true });
-        // server CPU: seashell serve's own (it serves in-process), or what sshd's listener gained
-        // in reaped children (the session process and its internal-sftp child) once they exited
+        // server CPU: seashell serve's own (it serves in-process), or sshd's listener with its
+        // session processes and their internal-sftp children, sampled while they run
         const serverPid = c.kind === 'serve' && impl === 'seashell' ? serve.pid : sshd.pid;
-        const cpu0 = processCpuMs(serverPid);
+        const sampler = sampleTreeCpu(serverPid);
         const s = await fn();
         if (serverPid === sshd.pid) await sshd.sessionsDone();
-        s.serverCpu = (processCpuMs(serverPid) - cpu0) / 1000;
+        s.serverCpu = sampler.stop();
         samples.get(c.name)[impl].push(s);
         console.log(`round ${r + 1}/${rounds}  ${c.name.padEnd(34)} ${impl.padEnd(14)} ${((SIZE / (1 << 20)) / s.wall).toFixed(0).padStart(5)} MiB/s  cpu ${(s.cpu / (SIZE / GiB)).toFixed(2)} s/GiB  server cpu ${(s.serverCpu / (SIZE / GiB)).toFixed(2)} s/GiB  rss ${(s.rssKiB / 1024).toFixed(0)} MB`);
       }

@@ -104,7 +104,7 @@ export async function startSshd({ root } = {}) {
     knownHostsFile,
     pid: child.pid,
     logs: () => log,
-    /** Waits (up to 5 s) until every session has ended and been reaped, so its CPU is in the listener's cutime/cstime. */
+    /** Waits (up to 5 s) until every session process has exited. */
     async sessionsDone() {
       for (let i = 0; i < 100 && childPids(child.pid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     },
@@ -123,6 +123,50 @@ export function childPids(pid) {
   } catch {
     return [];
   }
+}
+
+/** Own CPU seconds (utime + stime, children not included) of one process; undefined once it is gone. */
+function ownCpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * Samples the own CPU time of a process and all its descendants every `everyMs` until stop(),
+ * which resolves with the CPU seconds they used meanwhile (a process that exits between samples
+ * loses at most its last interval). Why not the parent's reaped-children time: a session whose
+ * client disconnects without closing the channel can exit before its internal-sftp child, which is
+ * then reparented to init and never counted.
+ */
+export function sampleTreeCpu(rootPid, everyMs = 50) {
+  const first = new Map();
+  const last = new Map();
+  const sample = () => {
+    const seen = [rootPid];
+    for (let i = 0; i < seen.length && seen.length < 10_000; i++) seen.push(...childPids(seen[i]));
+    for (const pid of seen) {
+      const t = ownCpuSeconds(pid);
+      if (t === undefined) continue;
+      if (!first.has(pid)) first.set(pid, pid === rootPid ? t : 0); // a new process started from zero
+      last.set(pid, t);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let sum = 0;
+      for (const [pid, t] of last) sum += t - first.get(pid);
+      return sum;
+    },
+  };
 }
 
 /** ssh / sftp options for a non-interactive, strict login to one server. */
