@@ -270,7 +270,8 @@ try {
       `One run, ${rounds} interleaved rounds, medians; ${sizeMiB} MiB file of random blocks${verify ? ', seashell get/put checked with sha256 first' : ''}. ` +
       `Each client is its own process timed by /usr/bin/time (CPU = user + sys of the client and its children: sftp and its ssh). ` +
       `Client and sshd share the machine's ${cpus().length} cores; the 1-minute load average sampled before each run was ${avgLoad.toFixed(1)} on average (the previous runs' client and sshd count in it: about 2 on an otherwise idle machine). ` +
-      `CPU rows show seconds per GiB; their ratio is theirs/ours, so the 1.2x CPU target is ratio >= 0.83. ` +
+      `CPU rows show seconds per GiB; their ratio is theirs/ours, so the 1.2x CPU target (downloads) is ratio >= 0.83. ` +
+      `Server CPU = user + sys of sshd's listener, its session process and internal-sftp child, sampled from /proc every 50 ms while each client runs (seashell serve: its own process). The CPU bound row is what the 2 cores could carry if every cycle went to that client and its server: cores / (client + server CPU per MiB). Node clients (seashell, ssh2) run without NODE_EXTRA_CA_CERTS, which this machine sets and Node 20 would parse at each start. ` +
       `Each upload writes a new file (the previous upload is removed, untimed, before every run).`,
   };
   if (fullRun) {
