@@ -148,6 +148,7 @@ export abstract class Connection {
       unanswered: () => {
         this.unansweredSeen = true;
       },
+      now: env.now,
     });
   }
 
@@ -203,18 +204,17 @@ export abstract class Connection {
 
   /** When handleTimeout() must next be called (milliseconds on env.now's clock), or undefined. */
   pollTimeout(): number | undefined {
-    const a = this.transport.nextDeadline();
-    const b = this.authDeadline();
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    let at: number | undefined;
+    for (const d of [this.transport.nextDeadline(), this.authDeadline(), this.mux.nextDeadline()]) if (d !== undefined && (at === undefined || d < at)) at = d;
+    return at;
   }
 
-  /** Runs what is due at `now`: rekey by time, key exchange and login grace timeouts. */
+  /** Runs what is due at `now`: rekey by time, key exchange and login grace timeouts, channel data held back for a wider window. */
   handleTimeout(now: number): void {
     if (typeof now !== 'number' || Number.isNaN(now)) throw new TypeError('handleTimeout() takes the current time in milliseconds');
     this.transport.handleTimeout(now);
     this.checkAuthDeadline(now);
+    this.mux.handleTimeout(now);
   }
 
   // ---------------------------------------------------------------- state

@@ -111,6 +111,18 @@ export const MAX_WINDOW = 0xffffffff;
 export const CHANNEL_SEND_HIGH_WATER = 1024 * 1024;
 
 /**
+ * Sender-side silly-window avoidance (as TCP's, RFC 1122 §4.2.3.4): while more data waits than the
+ * peer's window admits, data is held back until the window has opened to this many bytes (or half
+ * the largest window the peer has offered, if that is less), instead of going out in every small
+ * increment the peer's WINDOW_ADJUSTs hand back. OpenSSH's sshd re-opens its 2 MiB session window
+ * in ~96 KiB steps; answering each one cost both ends a wakeup, a socket write and a partial
+ * packet (bench/sftp.bench.mjs, upload rows).
+ */
+export const CHANNEL_SEND_HOLD_WINDOW = 1024 * 1024;
+/** The longest data is held back by CHANNEL_SEND_HOLD_WINDOW, so a peer that waits for more data before it re-opens its window is never stalled for long. */
+export const CHANNEL_SEND_HOLD_MS = 5;
+
+/**
  * Hard cap on a channel's send queue: writing past it is an application error (the writer ignored
  * backpressure) and throws instead of growing memory.
  */

@@ -52,6 +52,10 @@ export class Channel {
   remoteId = -1;
   /** Bytes we may still send / the largest data packet the peer accepts. */
   remoteWindow = 0;
+  /** @internal the widest window the peer has offered (for send hold-back) */
+  remoteWindowPeak = 0;
+  /** @internal when data started waiting for a wider window (engine clock), if it is */
+  holdSince: number | undefined = undefined;
   remoteMaxPacket = 0;
   /** Bytes the peer may still send us / the largest data packet we accept. */
   localWindow: number;

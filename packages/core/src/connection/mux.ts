@@ -23,6 +23,8 @@ import {
 import {
   CHANNEL_SEND_HARD_LIMIT,
   CHANNEL_SEND_HIGH_WATER,
+  CHANNEL_SEND_HOLD_MS,
+  CHANNEL_SEND_HOLD_WINDOW,
   CHANNEL_SEND_MAX_PACKET,
   MAX_CHANNELS,
   MAX_ENV_VARS,
@@ -66,6 +68,8 @@ export interface MuxOptions {
   readonly eventsIdle?: () => boolean;
   /** A global request arrived that wants no answer (e.g. OpenSSH's hostkeys-00): we send nothing back for it. */
   readonly unanswered?: () => void;
+  /** The engine's clock (milliseconds); without it, data is never held back for a small window. */
+  readonly now?: () => number;
 }
 
 /** Session channel requests a server passes to the application. */
@@ -87,6 +91,8 @@ export class ChannelMux implements ChannelOwner {
   private lending = false;
   private readonly deferredAdjust: Channel[] = [];
   private readonly channels = new Map<number, Channel>();
+  /** Channels whose data waits for a wider window (see holdBack). */
+  private readonly held = new Set<Channel>();
   private nextId = 0;
   private ready = false;
   private readonly deferredOpens: Channel[] = [];
@@ -529,6 +535,7 @@ export class ChannelMux implements ChannelOwner {
       if (t.blocked || t.closed) return;
       const item = ch.outbox[0];
       if (item.kind === 'data') {
+        if (this.holdBack(ch)) return this.maybeWritable(ch);
         while (item.off < item.bytes.length) {
           if (ch.remoteWindow === 0 || t.blocked || t.closed) return this.maybeWritable(ch);
           const n = Math.min(item.bytes.length - item.off, ch.remoteWindow, maxSend);
@@ -562,6 +569,59 @@ export class ChannelMux implements ChannelOwner {
     this.maybeWritable(ch);
   }
 
+  /**
+   * Sender-side silly-window avoidance (see CHANNEL_SEND_HOLD_WINDOW): true while this channel's
+   * data should wait for a wider window. Only when more is queued than the window admits (what fits
+   * goes at once) and the window is open but small, and for at most CHANNEL_SEND_HOLD_MS
+   * (handleTimeout sends it then).
+   */
+  private holdBack(ch: Channel): boolean {
+    const now = this.opts.now;
+    if (ch.remoteWindowPeak < ch.remoteWindow) ch.remoteWindowPeak = ch.remoteWindow;
+    const enough = Math.min(CHANNEL_SEND_HOLD_WINDOW, Math.floor(ch.remoteWindowPeak / 2));
+    // a closed window (0) holds nothing: no timer while the peer is stalled; its next adjust decides
+    if (!now || ch.remoteWindow === 0 || ch.remoteWindow >= enough || ch.queued <= ch.remoteWindow) {
+      if (ch.holdSince !== undefined) this.releaseHold(ch);
+      return false;
+    }
+    const t = now();
+    if (ch.holdSince === undefined) {
+      ch.holdSince = t;
+      this.held.add(ch);
+      return true;
+    }
+    if (t - ch.holdSince < CHANNEL_SEND_HOLD_MS) return true;
+    this.releaseHold(ch);
+    return false;
+  }
+
+  private releaseHold(ch: Channel): void {
+    ch.holdSince = undefined;
+    this.held.delete(ch);
+  }
+
+  /** When a channel's held-back data is due (engine clock), or undefined. */
+  nextDeadline(): number | undefined {
+    let at: number | undefined;
+    for (const ch of this.held) if (ch.holdSince !== undefined && (at === undefined || ch.holdSince + CHANNEL_SEND_HOLD_MS < at)) at = ch.holdSince + CHANNEL_SEND_HOLD_MS;
+    return at;
+  }
+
+  /** Sends what was held back past CHANNEL_SEND_HOLD_MS. */
+  handleTimeout(now: number): void {
+    for (const ch of [...this.held]) {
+      if (ch.state !== 'open' || ch.holdSince === undefined) {
+        this.releaseHold(ch);
+        continue;
+      }
+      if (now - ch.holdSince >= CHANNEL_SEND_HOLD_MS) {
+        // the window is what it is: send into it, however small
+        ch.holdSince = now - CHANNEL_SEND_HOLD_MS;
+        this.flush(ch);
+      }
+    }
+  }
+
   private maybeWritable(ch: Channel): void {
     if (ch.wantDrain && ch.queued < CHANNEL_SEND_HIGH_WATER / 2 && !ch.ended) {
       ch.wantDrain = false;
@@ -586,6 +646,7 @@ export class ChannelMux implements ChannelOwner {
   private release(ch: Channel): void {
     ch.state = 'closed';
     this.channels.delete(ch.id);
+    this.releaseHold(ch);
     // answers the peer still waits for no longer matter
     this.pendingIncoming -= ch.incoming.length;
     ch.incoming.length = 0;
