@@ -189,10 +189,10 @@ export async function startSeashellServe(keys, { args = [], nodeArgs = [] } = {}
 
 /**
  * CPU time (ms) a process has used, including its children that it has waited for (sshd's
- * per-connection processes, the commands seashell serve ran), from /proc/<pid>/stat; undefined
- * where /proc is not there.
+ * per-connection processes, the commands seashell serve ran) unless `children` is false, from
+ * /proc/<pid>/stat; undefined where /proc is not there (or the process is gone).
  */
-export function processCpuMs(pid) {
+export function processCpuMs(pid, { children = true } = {}) {
   let stat;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -201,7 +201,7 @@ export function processCpuMs(pid) {
   }
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields 14-17 of proc(5) (utime, stime, cutime, cstime) are f[11..14] after "pid (comm) "
-  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
   return (ticks * 1000) / CLK_TCK;
 }
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;

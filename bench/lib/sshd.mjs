@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { processCpuMs } from './servers.mjs';
 
 const which = (name, candidates) => {
   for (const c of candidates) if (existsSync(c)) return c;
@@ -125,17 +126,6 @@ export function childPids(pid) {
   }
 }
 
-/** Own CPU seconds (utime + stime, children not included) of one process; undefined once it is gone. */
-function ownCpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
 /**
  * Samples the own CPU time of a process and all its descendants every `everyMs` until stop(),
  * which resolves with the CPU seconds they used meanwhile (a process that exits between samples
@@ -150,7 +140,8 @@ export function sampleTreeCpu(rootPid, everyMs = 50) {
     const seen = [rootPid];
     for (let i = 0; i < seen.length && seen.length < 10_000; i++) seen.push(...childPids(seen[i]));
     for (const pid of seen) {
-      const t = ownCpuSeconds(pid);
+      const ms = processCpuMs(pid, { children: false });
+      const t = ms === undefined ? undefined : ms / 1000;
       if (t === undefined) continue;
       if (!first.has(pid)) first.set(pid, pid === rootPid ? t : 0); // a new process started from zero
       last.set(pid, t);

@@ -204,9 +204,7 @@ export abstract class Connection {
 
   /** When handleTimeout() must next be called (milliseconds on env.now's clock), or undefined. */
   pollTimeout(): number | undefined {
-    let at: number | undefined;
-    for (const d of [this.transport.nextDeadline(), this.authDeadline(), this.mux.nextDeadline()]) if (d !== undefined && (at === undefined || d < at)) at = d;
-    return at;
+    return earliest(earliest(this.transport.nextDeadline(), this.authDeadline()), this.mux.nextDeadline());
   }
 
   /** Runs what is due at `now`: rekey by time, key exchange and login grace timeouts, channel data held back for a wider window. */
@@ -323,4 +321,9 @@ export abstract class Connection {
     this.emit({ type: 'disconnected', reason: info.reason, description: info.description, byPeer: info.byPeer, error: info.error });
     this.disconnectedFlag = true;
   }
+}
+
+/** The earlier of two optional deadlines. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
